@@ -1,0 +1,1 @@
+"""The token budget: ledger, prices, grant, forecast and budget state."""

@@ -1,0 +1,1 @@
+"""The DeepSeek HTTP client: FIM requests, SSE, typed errors, /models and /user/balance."""

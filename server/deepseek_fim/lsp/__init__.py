@@ -1,0 +1,1 @@
+"""LSP glue: the only layer that knows lsprotocol types."""

@@ -1,0 +1,270 @@
+"""`DeepSeekClient`: one kept-alive `httpx.AsyncClient` for FIM, `/models` and `/user/balance`.
+
+Settings changes (key or base URL): the owner builds a new `DeepSeekClient` and `aclose()`s the old
+one; a client never changes its key or base URL after construction, so a request in flight always
+finishes with the settings it started with.
+
+Cancellation (`asyncio.CancelledError`) is never caught: it propagates out of every method, and the
+`async with client.stream(...)` block closes the response, so the server sees the connection drop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from deepseek_fim import __version__
+from deepseek_fim.deepseek.errors import (
+    ApiTimeout,
+    ConnectionFailed,
+    DeepSeekError,
+    NoApiKey,
+    error_for_status,
+)
+from deepseek_fim.deepseek.models import Balance, FimRequest, FimResult, Usage
+from deepseek_fim.deepseek.sse import SseLineParser
+from deepseek_fim.deepseek.urls import balance_url, fim_url, models_url, validate_base_url
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = f"deepseek-fim/{__version__}"
+CONNECT_TIMEOUT = 5.0
+# A language server sends one completion at a time (superseded ones are cancelled) plus rare
+# /models and /user/balance calls: a few warm connections are enough.
+LIMITS = httpx.Limits(max_connections=4, max_keepalive_connections=2, keepalive_expiry=60.0)
+_DONE = "[DONE]"
+
+
+class _StreamState:
+    """What the chunks of one stream have said so far."""
+
+    def __init__(self, model: str) -> None:
+        self.parts: list[str] = []
+        self.finish_reason: str | None = None
+        self.usage: Usage | None = None
+        self.model = model
+
+    def add_chunk(self, chunk: Any) -> None:
+        if not isinstance(chunk, Mapping):
+            raise ValueError("stream chunk is not a JSON object")
+        model = chunk.get("model")
+        if isinstance(model, str) and model:
+            self.model = model
+        usage = Usage.from_api(chunk.get("usage"))
+        if usage is not None:
+            self.usage = usage
+        choices = chunk.get("choices")
+        if not isinstance(choices, list):
+            return
+        for choice in choices:
+            if not isinstance(choice, Mapping) or choice.get("index", 0) != 0:
+                continue
+            text = choice.get("text")
+            if isinstance(text, str):
+                self.parts.append(text)
+            reason = choice.get("finish_reason")
+            if isinstance(reason, str) and reason:
+                self.finish_reason = reason
+
+    def result(self, *, truncated: bool) -> FimResult:
+        return FimResult(
+            text="".join(self.parts),
+            finish_reason=self.finish_reason,
+            usage=self.usage,
+            model=self.model,
+            truncated=truncated,
+        )
+
+
+def _loads_lenient(body: bytes) -> Any:
+    """Parse a JSON body that may be preceded by keep-alive blank lines."""
+    text = body.decode("utf-8", errors="replace").strip()
+    if not text:
+        raise ValueError("empty response body")
+    return json.loads(text)
+
+
+class DeepSeekClient:
+    """Client of the DeepSeek API: streaming FIM completions, models and balance."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._base_url = validate_base_url(base_url).strip()
+        self._api_key = api_key.strip() if api_key and api_key.strip() else None
+        self._timeout = timeout
+        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+        if self._api_key is not None:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        self._http = httpx.AsyncClient(
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
+            limits=LIMITS,
+            transport=transport,
+            follow_redirects=False,
+            trust_env=False,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    @property
+    def has_key(self) -> bool:
+        return self._api_key is not None
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def complete(self, req: FimRequest) -> FimResult:
+        """Run a streaming FIM request (usage included) and return the whole result.
+
+        Raises ConnectionFailed with `.partial` (truncated, usage if seen) when the stream ends
+        before `[DONE]`.
+        """
+        self._require_key()
+        state = _StreamState(req.model)
+        try:
+            async with asyncio.timeout(self._timeout):
+                async with self._http.stream(
+                    "POST", fim_url(self._base_url), json=req.to_json(stream=True)
+                ) as response:
+                    await self._raise_for_status(response)
+                    if _is_json(response):
+                        # A server that ignored `stream` answered with a plain body.
+                        return _result_from_json(_loads_lenient(await response.aread()), req.model)
+                    return await self._read_stream(response, state)
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise ApiTimeout(
+                f"DeepSeek did not finish within {self._timeout:g}s",
+                secrets=self._secrets,
+                partial=state.result(truncated=True) if state.parts or state.usage else None,
+            ) from exc
+        except httpx.TransportError as exc:
+            raise ConnectionFailed(
+                f"connection to DeepSeek failed: {type(exc).__name__}: {exc}",
+                secrets=self._secrets,
+                partial=state.result(truncated=True),
+            ) from exc
+        except ValueError as exc:
+            raise ConnectionFailed(
+                f"malformed response from DeepSeek: {exc}",
+                secrets=self._secrets,
+                partial=state.result(truncated=True),
+            ) from exc
+
+    async def complete_json(self, req: FimRequest) -> FimResult:
+        """Run a non-streaming FIM request; leading blank lines before the JSON are skipped."""
+        self._require_key()
+        data = await self._request_json("POST", fim_url(self._base_url), req.to_json(stream=False))
+        return _result_from_json(data, req.model)
+
+    async def list_models(self) -> tuple[str, ...]:
+        """Return the model ids of `GET {root}/models`."""
+        self._require_key()
+        data = await self._request_json("GET", models_url(self._base_url), None)
+        items = data.get("data") if isinstance(data, Mapping) else None
+        if not isinstance(items, list):
+            raise ConnectionFailed("malformed /models response from DeepSeek")
+        return tuple(
+            item["id"]
+            for item in items
+            if isinstance(item, Mapping) and isinstance(item.get("id"), str)
+        )
+
+    async def balance(self) -> Balance:
+        """Return `GET {root}/user/balance`."""
+        self._require_key()
+        data = await self._request_json("GET", balance_url(self._base_url), None)
+        try:
+            return Balance.from_api(data)
+        except ValueError as exc:
+            raise ConnectionFailed(f"malformed balance response from DeepSeek: {exc}") from exc
+
+    @property
+    def _secrets(self) -> tuple[str | None, ...]:
+        return (self._api_key,)
+
+    def _require_key(self) -> None:
+        if self._api_key is None:
+            raise NoApiKey("no DeepSeek API key is set (deepseekFim.apiKey or DEEPSEEK_API_KEY)")
+
+    async def _raise_for_status(self, response: httpx.Response) -> None:
+        if response.is_success:
+            return
+        body = await response.aread()
+        error = error_for_status(
+            response.status_code, body, reason=response.reason_phrase, secrets=self._secrets
+        )
+        logger.debug("DeepSeek HTTP %s: %s", response.status_code, error.message)
+        raise error
+
+    async def _read_stream(self, response: httpx.Response, state: _StreamState) -> FimResult:
+        parser = SseLineParser()
+        async for chunk in response.aiter_bytes():
+            for payload in parser.feed(chunk):
+                if self._handle_payload(payload, state):
+                    return state.result(truncated=False)
+        for payload in parser.finish():
+            if self._handle_payload(payload, state):
+                return state.result(truncated=False)
+        raise ConnectionFailed(
+            "DeepSeek stream ended before [DONE]",
+            secrets=self._secrets,
+            partial=state.result(truncated=True),
+        )
+
+    @staticmethod
+    def _handle_payload(payload: str, state: _StreamState) -> bool:
+        """Apply one `data:` payload; return True at `[DONE]`."""
+        if payload.strip() == _DONE:
+            return True
+        if payload.strip():
+            state.add_chunk(json.loads(payload))
+        return False
+
+    async def _request_json(self, method: str, url: str, body: dict[str, Any] | None) -> Any:
+        try:
+            async with asyncio.timeout(self._timeout):
+                response = await self._http.request(method, url, json=body)
+                await self._raise_for_status(response)
+                return _loads_lenient(response.content)
+        except DeepSeekError:
+            raise
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise ApiTimeout(
+                f"DeepSeek did not answer within {self._timeout:g}s", secrets=self._secrets
+            ) from exc
+        except httpx.TransportError as exc:
+            raise ConnectionFailed(
+                f"connection to DeepSeek failed: {type(exc).__name__}: {exc}",
+                secrets=self._secrets,
+            ) from exc
+        except ValueError as exc:
+            raise ConnectionFailed(
+                f"malformed response from DeepSeek: {exc}", secrets=self._secrets
+            ) from exc
+
+
+def _is_json(response: httpx.Response) -> bool:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.lower().startswith("application/json")
+
+
+def _result_from_json(data: Any, model: str) -> FimResult:
+    if not isinstance(data, Mapping):
+        raise ConnectionFailed("malformed completion response from DeepSeek")
+    state = _StreamState(model)
+    state.add_chunk(data)
+    return state.result(truncated=False)

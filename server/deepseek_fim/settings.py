@@ -1,0 +1,237 @@
+"""Typed settings and where they come from.
+
+Precedence, lowest first: defaults < environment (key, base URL, data dir only) <
+initializationOptions < workspace/configuration. Settings arrive as camelCase JSON under the
+`deepseekFim` section; an invalid field is reported once and replaced by its default, so the
+server always runs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from typing import Any
+
+import platformdirs
+
+DEFAULT_BASE_URL = "https://api.deepseek.com"
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".env*",
+    "*.pem",
+    "*.key",
+    "id_rsa*",
+    "*secret*",
+    "*credential*",
+)
+SECTION = "deepseekFim"
+
+
+@dataclass(frozen=True)
+class GrantSettings:
+    """The free grant: size, registration date (None: the first run) and validity."""
+
+    tokens: int = 5_000_000
+    start_date: date | None = None
+    days: int = 30
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the server, each with a default."""
+
+    api_key: str | None = None
+    base_url: str = DEFAULT_BASE_URL
+    data_dir: str = field(default_factory=lambda: platformdirs.user_data_dir("deepseek-fim"))
+    model: str = "auto"
+    enabled: bool = True
+    disabled_languages: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    debounce_ms: int = 250
+    prefix_tokens: int = 1500
+    suffix_tokens: int = 500
+    max_tokens_line: int = 48
+    max_tokens_block: int = 192
+    temperature: float = 0.0
+    request_timeout_ms: int = 10_000
+    grant: GrantSettings = field(default_factory=GrantSettings)
+    prices: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    budget_diagnostic: bool = False
+
+    def __repr__(self) -> str:
+        """Show the settings without the API key."""
+
+        def shown_value(name: str) -> str:
+            if name == "api_key" and self.api_key:
+                return "<set>"
+            return repr(getattr(self, name))
+
+        shown = ", ".join(f"{f.name}={shown_value(f.name)}" for f in fields(self))
+        return f"Settings({shown})"
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _check_int(value: Any, minimum: int, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError("must be a number")
+    if value != int(value) or not minimum <= value <= maximum:
+        raise ValueError(f"must be a whole number from {minimum} to {maximum}")
+    return int(value)
+
+
+def _check_str_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of strings")
+    return tuple(value)
+
+
+def _check_optional_str(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value.strip()
+
+
+def _check_str(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value.strip()
+
+
+def _check_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _check_temperature(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 2:
+        raise ValueError("must be a number from 0 to 2")
+    return float(value)
+
+
+def _check_prices(value: Any) -> Mapping[str, Mapping[str, Any]]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, dict) for k, v in value.items()
+    ):
+        raise ValueError('must map model names to {"hit", "miss", "output", "currency"}')
+    return dict(value)
+
+
+_VALIDATORS: dict[str, Any] = {
+    "api_key": _check_optional_str,
+    "base_url": _check_str,
+    "data_dir": _check_str,
+    "model": _check_str,
+    "enabled": _check_bool,
+    "disabled_languages": _check_str_list,
+    "exclude": _check_str_list,
+    "debounce_ms": lambda v: _check_int(v, 0, 10_000),
+    "prefix_tokens": lambda v: _check_int(v, 16, 16_000),
+    "suffix_tokens": lambda v: _check_int(v, 0, 8_000),
+    "max_tokens_line": lambda v: _check_int(v, 1, 4096),
+    "max_tokens_block": lambda v: _check_int(v, 1, 4096),
+    "temperature": _check_temperature,
+    "request_timeout_ms": lambda v: _check_int(v, 100, 600_000),
+    "prices": _check_prices,
+    "budget_diagnostic": _check_bool,
+}
+
+
+def _parse_grant(value: Any, current: GrantSettings, problems: list[str]) -> GrantSettings:
+    if not isinstance(value, dict):
+        problems.append("grant: must be an object")
+        return current
+    grant = current
+    if "tokens" in value:
+        try:
+            grant = replace(grant, tokens=_check_int(value["tokens"], 1, 10**12))
+        except ValueError as exc:
+            problems.append(f"grant.tokens: {exc}")
+    if "days" in value:
+        try:
+            grant = replace(grant, days=_check_int(value["days"], 1, 3650))
+        except ValueError as exc:
+            problems.append(f"grant.days: {exc}")
+    if "startDate" in value:
+        raw = value["startDate"]
+        if raw in (None, ""):
+            grant = replace(grant, start_date=None)
+        else:
+            try:
+                grant = replace(grant, start_date=date.fromisoformat(str(raw)))
+            except ValueError:
+                problems.append("grant.startDate: must be a date like 2026-11-20")
+    return grant
+
+
+def merge(base: Settings, raw: Any) -> tuple[Settings, list[str]]:
+    """Apply a camelCase settings object onto base; return the result and the problems found.
+
+    Accepts either the section itself or an object holding it under `deepseekFim`. Unknown keys are
+    ignored (clients may send their own settings), invalid values keep the value from base.
+    """
+    problems: list[str] = []
+    if raw is None:
+        return base, problems
+    if isinstance(raw, dict) and isinstance(raw.get(SECTION), dict):
+        raw = raw[SECTION]
+    if not isinstance(raw, dict):
+        return base, [f"{SECTION}: settings must be an object"]
+    changes: dict[str, Any] = {}
+    for name, check in _VALIDATORS.items():
+        key = _camel(name)
+        if key not in raw:
+            continue
+        value = raw[key]
+        if value is None and name not in ("api_key",):
+            continue
+        try:
+            changes[name] = check(value)
+        except ValueError as exc:
+            # Never echo the value itself: it could be the key.
+            problems.append(f"{key}: {exc}")
+    result = replace(base, **changes)
+    if "grant" in raw and raw["grant"] is not None:
+        result = replace(result, grant=_parse_grant(raw["grant"], result.grant, problems))
+    return result, problems
+
+
+def from_environment(env: Mapping[str, str] | None = None) -> Settings:
+    """Defaults with the key, base URL and data dir taken from the environment where set."""
+    env = os.environ if env is None else env
+    settings = Settings()
+    if key := env.get("DEEPSEEK_API_KEY", "").strip():
+        settings = replace(settings, api_key=key)
+    if base := env.get("DEEPSEEK_BASE_URL", "").strip():
+        settings = replace(settings, base_url=base)
+    if data_dir := env.get("DEEPSEEK_FIM_DATA_DIR", "").strip():
+        settings = replace(settings, data_dir=data_dir)
+    return settings
+
+
+def resolve(
+    initialization_options: Any = None,
+    workspace_configuration: Any = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[Settings, list[str]]:
+    """Combine every source in precedence order; return the settings and all problems found."""
+    settings = from_environment(env)
+    settings, problems = merge(settings, initialization_options)
+    settings, more = merge(settings, workspace_configuration)
+    return settings, problems + more
+
+
+def describe_problems(problems: list[str]) -> str:
+    """One clear message for the user about invalid settings."""
+    return (
+        "DeepSeek FIM: some settings are invalid and their defaults are used instead: "
+        + "; ".join(problems)
+    )

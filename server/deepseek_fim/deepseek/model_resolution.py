@@ -32,7 +32,7 @@ def supported_models_from_message(message: str) -> tuple[str, ...]:
         return ()
     names: list[str] = []
     for raw in re.split(r",|\s+and\s+|\s+or\s+", match.group("names")):
-        name = raw.strip().strip("'\"`[]()").rstrip(".").strip()
+        name = raw.strip(" \t\r\n'\"`[]().")
         if name and _NAME.match(name) and name not in names:
             names.append(name)
     return tuple(names)

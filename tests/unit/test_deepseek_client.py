@@ -446,3 +446,32 @@ async def test_streaming_request_answered_with_plain_json() -> None:
     )
     result = await client.complete(REQ)
     assert (result.text, result.finish_reason, result.truncated) == ("y", "stop", False)
+
+
+async def test_rest_of_the_stream_after_done_is_drained_for_reuse() -> None:
+    finished = asyncio.Event()
+
+    class Trailing(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            yield sse(chunk("ok", "stop"), chunk(usage=USAGE))
+            await asyncio.sleep(0.01)
+            yield b"\n"
+            finished.set()
+
+    client, _ = make_client(lambda _: httpx.Response(200, stream=Trailing()))
+    result = await client.complete(REQ)
+    assert result.text == "ok"
+    assert finished.is_set()
+
+
+async def test_a_server_that_never_ends_after_done_does_not_block() -> None:
+    class Endless(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            yield sse(chunk("ok", "stop"))
+            await asyncio.Event().wait()
+            yield b""  # pragma: no cover
+
+    client, _ = make_client(lambda _: httpx.Response(200, stream=Endless()), timeout=5.0)
+    result = await asyncio.wait_for(client.complete(REQ), 3)
+    assert result.text == "ok"
+    assert not result.truncated

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -38,6 +38,7 @@ CONNECT_TIMEOUT = 5.0
 # /models and /user/balance calls: a few warm connections are enough.
 LIMITS = httpx.Limits(max_connections=4, max_keepalive_connections=2, keepalive_expiry=60.0)
 _DONE = "[DONE]"
+DRAIN_TIMEOUT = 0.5
 
 
 class _StreamState:
@@ -136,7 +137,7 @@ class DeepSeekClient:
         self._require_key()
         state = _StreamState(req.model)
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(self._timeout) as deadline:
                 async with self._http.stream(
                     "POST", fim_url(self._base_url), json=req.to_json(stream=True)
                 ) as response:
@@ -144,7 +145,11 @@ class DeepSeekClient:
                     if _is_json(response):
                         # A server that ignored `stream` answered with a plain body.
                         return _result_from_json(_loads_lenient(await response.aread()), req.model)
-                    return await self._read_stream(response, state)
+                    chunks = response.aiter_bytes()
+                    result = await self._read_stream(chunks, state)
+                    deadline.reschedule(None)
+                    await _drain(chunks)
+                    return result
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise ApiTimeout(
                 f"DeepSeek did not finish within {self._timeout:g}s",
@@ -210,9 +215,9 @@ class DeepSeekClient:
         logger.debug("DeepSeek HTTP %s: %s", response.status_code, error.message)
         raise error
 
-    async def _read_stream(self, response: httpx.Response, state: _StreamState) -> FimResult:
+    async def _read_stream(self, chunks: AsyncIterator[bytes], state: _StreamState) -> FimResult:
         parser = SseLineParser()
-        async for chunk in response.aiter_bytes():
+        async for chunk in chunks:
             for payload in parser.feed(chunk):
                 if self._handle_payload(payload, state):
                     return state.result(truncated=False)
@@ -255,6 +260,17 @@ class DeepSeekClient:
             raise ConnectionFailed(
                 f"malformed response from DeepSeek: {exc}", secrets=self._secrets
             ) from exc
+
+
+async def _drain(chunks: AsyncIterator[bytes]) -> None:
+    """Read what follows `[DONE]` (the chunked terminator) so the connection can be reused."""
+    try:
+        async with asyncio.timeout(DRAIN_TIMEOUT):
+            async for _ in chunks:
+                pass
+    except (TimeoutError, httpx.HTTPError):
+        # An unreusable connection is only a lost optimisation: closing the response drops it.
+        logger.debug("could not drain the stream after [DONE]")
 
 
 def _is_json(response: httpx.Response) -> bool:

@@ -241,6 +241,7 @@ async def test_transport_errors_become_connection_failed(exc: httpx.TransportErr
         await client.complete(REQ)
     assert info.value.retryable
     assert info.value.status is None
+    assert info.value.partial is None
     assert isinstance(info.value.__cause__, type(exc))
 
 
@@ -475,3 +476,10 @@ async def test_a_server_that_never_ends_after_done_does_not_block() -> None:
     result = await asyncio.wait_for(client.complete(REQ), 3)
     assert result.text == "ok"
     assert not result.truncated
+
+
+def test_a_key_that_cannot_be_a_header_is_refused_without_echoing_it() -> None:
+    bad = "sk-fake-test-kéy\n"
+    with pytest.raises(ValueError, match="API key") as info:
+        DeepSeekClient(BASE, bad)
+    assert bad.strip() not in str(info.value)

@@ -49,6 +49,10 @@ class _StreamState:
         self.finish_reason: str | None = None
         self.usage: Usage | None = None
         self.model = model
+        self.started = False  # a 2xx answer arrived: from here on there is something to report
+
+    def partial(self) -> FimResult | None:
+        return self.result(truncated=True) if self.started else None
 
     def add_chunk(self, chunk: Any) -> None:
         if not isinstance(chunk, Mapping):
@@ -103,6 +107,11 @@ class DeepSeekClient:
     ) -> None:
         self._base_url = validate_base_url(base_url).strip()
         self._api_key = api_key.strip() if api_key and api_key.strip() else None
+        if self._api_key is not None and not (
+            self._api_key.isascii() and self._api_key.isprintable()
+        ):
+            # Never echo the key itself: it would end up in logs.
+            raise ValueError("the DeepSeek API key contains characters not allowed in a header")
         self._timeout = timeout
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
         if self._api_key is not None:
@@ -142,6 +151,7 @@ class DeepSeekClient:
                     "POST", fim_url(self._base_url), json=req.to_json(stream=True)
                 ) as response:
                     await self._raise_for_status(response)
+                    state.started = True
                     if _is_json(response):
                         # A server that ignored `stream` answered with a plain body.
                         return _result_from_json(_loads_lenient(await response.aread()), req.model)
@@ -154,19 +164,19 @@ class DeepSeekClient:
             raise ApiTimeout(
                 f"DeepSeek did not finish within {self._timeout:g}s",
                 secrets=self._secrets,
-                partial=state.result(truncated=True) if state.parts or state.usage else None,
+                partial=state.partial(),
             ) from exc
         except httpx.TransportError as exc:
             raise ConnectionFailed(
                 f"connection to DeepSeek failed: {type(exc).__name__}: {exc}",
                 secrets=self._secrets,
-                partial=state.result(truncated=True),
+                partial=state.partial(),
             ) from exc
         except ValueError as exc:
             raise ConnectionFailed(
                 f"malformed response from DeepSeek: {exc}",
                 secrets=self._secrets,
-                partial=state.result(truncated=True),
+                partial=state.partial(),
             ) from exc
 
     async def complete_json(self, req: FimRequest) -> FimResult:

@@ -1,0 +1,214 @@
+"""The FIM prompt and suffix for a cursor in a document, under token budgets.
+
+The prompt is ``[header][snippets][prefix window]<cursor>``. The header and the snippets change
+rarely, and the prefix window starts on a line taken from a grid, so consecutive keystrokes in the
+same region send a prompt whose beginning is byte-identical: that is what lets DeepSeek's prefix
+cache (64-token units) hit. Only the lines inside the two windows are read.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from deepseek_fim.languages import comment_line
+from deepseek_fim.tokens import estimate_line_tokens, estimate_tokens_float
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["line", "block"]
+
+DEFAULT_GRID_LINES = 32
+DEFAULT_SNIPPET_TOKENS = 400
+_OPENERS = "([{:"
+_CLOSERS = ")]}"
+# A single line longer than the whole budget (minified code) is cut by characters.
+_CHARS_PER_TOKEN_FLOOR = 2
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Another open buffer's text, for the stable head of the prompt."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FimContext:
+    """What a FIM request needs, plus what post-processing needs to know about the cursor."""
+
+    prompt: str
+    suffix: str
+    mode: Mode
+    line_prefix: str
+    line_suffix: str
+    prefix_start_line: int
+    prompt_tokens: int
+
+
+def completion_mode(line_prefix: str, line_suffix: str) -> Mode:
+    """``block`` at a blank line or right after an opener (``(``, ``[``, ``{``, ``:``)."""
+    after = line_suffix.strip()
+    if not line_prefix.strip() and not after:
+        return "block"
+    before = line_prefix.rstrip()
+    if (
+        before
+        and before[-1] in _OPENERS
+        and all(ch in _CLOSERS for ch in after if not ch.isspace())
+    ):
+        return "block"
+    return "line"
+
+
+def _clamp(lines: Sequence[str], line: int, col: int) -> tuple[int, int, str]:
+    count = len(lines)
+    if count == 0:
+        return 0, 0, ""
+    if line < 0:
+        return 0, 0, lines[0]
+    if line >= count:
+        last = lines[count - 1]
+        return count - 1, len(last), last
+    text = lines[line]
+    return line, max(0, min(col, len(text))), text
+
+
+def _header(path: str, language_id: str) -> list[str]:
+    return [
+        comment_line(language_id, f"Path: {path}"),
+        comment_line(language_id, f"Language: {language_id}"),
+    ]
+
+
+def _snippet_block(snippets: Sequence[Snippet], language_id: str, budget: float) -> list[str]:
+    """Snippets as comment lines, each cut at a line boundary, under one shared budget."""
+    out: list[str] = []
+    for snippet in snippets:
+        head = comment_line(language_id, f"Compare this snippet from {snippet.path}:")
+        cost = estimate_line_tokens(head)
+        if cost > budget:
+            break
+        block = [head]
+        start = 0
+        text = snippet.text.replace("\r", "")
+        while start <= len(text):
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            commented = comment_line(language_id, text[start:end])
+            line_cost = estimate_line_tokens(commented)
+            if cost + line_cost > budget:
+                break
+            block.append(commented)
+            cost += line_cost
+            start = end + 1
+        if len(block) > 1:
+            out.extend(block)
+            budget -= cost
+    return out
+
+
+def _prefix_window(
+    lines: Sequence[str], line: int, line_prefix: str, budget: float, grid: int
+) -> tuple[int, list[str], float]:
+    """Prefix window: its first line (on the grid when the budget cuts), its lines, its cost."""
+    used = estimate_tokens_float(line_prefix)
+    taken: list[str] = []
+    costs: list[float] = []
+    earliest = line
+    while earliest > 0:
+        text = lines[earliest - 1]
+        cost = estimate_line_tokens(text)
+        if used + cost > budget:
+            break
+        used += cost
+        taken.append(text)
+        costs.append(cost)
+        earliest -= 1
+    if earliest == 0:
+        taken.reverse()
+        return 0, taken, used
+    # The window is full: round its start up to the grid so that it moves in steps, not lines.
+    start = min(line, math.ceil(earliest / grid) * grid)
+    drop = start - earliest
+    used -= sum(costs[len(costs) - drop :]) if drop else 0.0
+    kept = taken[: len(taken) - drop]
+    kept.reverse()
+    return start, kept, used
+
+
+def _suffix_window(
+    lines: Sequence[str], line: int, line_suffix: str, budget: float
+) -> tuple[str, float]:
+    parts = [line_suffix]
+    used = estimate_tokens_float(line_suffix)
+    if used > budget:
+        cut = line_suffix[: int(budget * _CHARS_PER_TOKEN_FLOOR)]
+        return cut, estimate_tokens_float(cut)
+    index = line + 1
+    count = len(lines)
+    while index < count:
+        text = lines[index]
+        cost = estimate_line_tokens(text)
+        if used + cost > budget:
+            break
+        parts.append(text)
+        used += cost
+        index += 1
+    return "\n".join(parts), used
+
+
+def build_context(
+    lines: Sequence[str],
+    line: int,
+    col: int,
+    *,
+    path: str,
+    language_id: str,
+    prefix_tokens: int = 1500,
+    suffix_tokens: int = 500,
+    snippets: Sequence[Snippet] = (),
+    snippet_tokens: int = DEFAULT_SNIPPET_TOKENS,
+    grid_lines: int = DEFAULT_GRID_LINES,
+) -> FimContext:
+    """Build the FIM prompt and suffix for the cursor at ``(line, col)`` (code points).
+
+    Positions past the end are clamped to the end of the document. ``prefix_tokens`` bounds
+    the prefix window, ``suffix_tokens`` the suffix, ``snippet_tokens`` all snippets together;
+    the header is not counted against any budget.
+    """
+    grid = max(1, grid_lines)
+    line, col, text = _clamp(lines, line, col)
+    line_prefix, line_suffix = text[:col], text[col:]
+    budget = float(max(0, prefix_tokens))
+
+    if estimate_tokens_float(line_prefix) > budget:
+        start = line
+        keep = int(budget * _CHARS_PER_TOKEN_FLOOR)
+        body = line_prefix[len(line_prefix) - keep :] if keep else ""
+        body_tokens = estimate_tokens_float(body)
+    else:
+        start, window, body_tokens = _prefix_window(lines, line, line_prefix, budget, grid)
+        body = "\n".join([*window, line_prefix])
+
+    head = _header(path, language_id)
+    head.extend(_snippet_block(snippets, language_id, float(max(0, snippet_tokens))))
+    head_tokens = sum(estimate_line_tokens(text) for text in head)
+    prompt = "\n".join(head) + "\n" + body
+    suffix, suffix_tokens_used = _suffix_window(
+        lines, line, line_suffix, float(max(0, suffix_tokens))
+    )
+    tokens = head_tokens + body_tokens + suffix_tokens_used
+    return FimContext(
+        prompt=prompt,
+        suffix=suffix,
+        mode=completion_mode(line_prefix, line_suffix),
+        line_prefix=line_prefix,
+        line_suffix=line_suffix,
+        prefix_start_line=start,
+        prompt_tokens=round(tokens),
+    )

@@ -1,0 +1,127 @@
+"""Files never sent (exclude globs) and secrets masked inside text that is sent.
+
+Masking keeps every line break, so line numbers and the cursor position stay valid.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import posixpath
+import re
+from collections.abc import Sequence
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".env*",
+    "*.pem",
+    "*.key",
+    "id_rsa*",
+    "*secret*",
+    "*credential*",
+)
+
+MASK = "<masked>"
+
+
+def is_excluded(path: str, globs: Sequence[str] = DEFAULT_EXCLUDE) -> bool:
+    """True when ``path`` matches a glob, against its base name or its full path (any case)."""
+    normalized = path.replace("\\", "/")
+    if normalized.startswith("file://"):
+        normalized = normalized[len("file://") :]
+    base = posixpath.basename(normalized).lower()
+    full = normalized.lower()
+    for glob in globs:
+        pattern = glob.replace("\\", "/").lower()
+        if fnmatch.fnmatchcase(base, pattern) or fnmatch.fnmatchcase(full, pattern):
+            return True
+        # "dir/**" style globs: also try them against every path suffix.
+        if "/" in pattern and any(
+            fnmatch.fnmatchcase(full[i + 1 :], pattern) for i, ch in enumerate(full) if ch == "/"
+        ):
+            return True
+    return False
+
+
+_KEY_BLOCK = re.compile(
+    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----"
+    r".*?(-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\Z)",
+    re.DOTALL,
+)
+# A window may start inside a key block: mask from the start of the text up to its end marker.
+_KEY_BLOCK_TAIL = re.compile(r"\A[A-Za-z0-9+/=\s]*?-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
+_TOKENS = re.compile(
+    r"\b(?:"
+    r"(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}"  # AWS access key ids
+    r"|gh[pousr]_[A-Za-z0-9]{30,}"  # GitHub tokens
+    r"|github_pat_[A-Za-z0-9_]{40,}"  # GitHub fine-grained tokens
+    r"|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}"  # DeepSeek / OpenAI / Anthropic style keys
+    r"|xox[abposr]-[A-Za-z0-9-]{10,}"  # Slack tokens
+    r"|AIza[0-9A-Za-z_-]{35}"  # Google API keys
+    r")"
+)
+# The name must end with the keyword: ``db_password`` and ``API_TOKEN`` are masked,
+# ``token_type`` and ``password_prompt`` are not.
+_SENSITIVE_NAME = (
+    r"[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
+    r"|private[_-]?key|secret[_-]?key)"
+)
+# name = "value", name: 'value', "name": "value", NAME="value" (not empty, not a placeholder).
+_ASSIGNED = re.compile(
+    rf"(?P<name>[\"']?{_SENSITIVE_NAME}[\"']?(?:\s*:\s*[A-Za-z_][\w\[\]., |]*?)?\s*(?::=|=|:)\s*)"
+    r"(?P<quote>[\"'`])(?P<value>[^\"'`\n]{4,})(?P=quote)",
+    re.IGNORECASE,
+)
+# Unquoted shell/.env style: TOKEN=abc123 at the start of a line.
+_ENV_ASSIGNED = re.compile(
+    rf"^(?P<name>\s*(?:export\s+)?{_SENSITIVE_NAME}\s*=\s*)(?P<value>[^\s\"'`#$({{][^\s#]{{3,}})",
+    re.IGNORECASE | re.MULTILINE,
+)
+_PLACEHOLDER_VALUES = frozenset(("none", "null", "true", "false", "changeme", "xxx", "xxxx"))
+
+
+def _keep_breaks(match: re.Match[str]) -> str:
+    return MASK + "\n" * match.group().count("\n")
+
+
+def _mask_assigned(match: re.Match[str]) -> str:
+    value = match.group("value")
+    if _looks_like_code(value):
+        return match.group()
+    quote = match.group("quote")
+    return f"{match.group('name')}{quote}{MASK}{quote}"
+
+
+def _mask_env(match: re.Match[str]) -> str:
+    value = match.group("value")
+    if _looks_like_code(value):
+        return match.group()
+    return f"{match.group('name')}{MASK}"
+
+
+def _looks_like_code(value: str) -> bool:
+    """Values that are not secrets: placeholders, templates, lookups, constants."""
+    lowered = value.strip().lower()
+    if lowered in _PLACEHOLDER_VALUES or lowered == MASK:
+        return True
+    if any(marker in value for marker in ("{{", "${", "%(", "<", "os.environ", "getenv")):
+        return True
+    if value.startswith(("$", "%")) or set(lowered) <= {"*", "x", "."}:
+        return True
+    # Enum-like constants ("NUMBER", "STRING_LITERAL") in lexers are not secrets.
+    return value.isupper() and value.replace("_", "").isalpha()
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with private keys, cloud/API tokens and assigned secrets replaced by ``<masked>``.
+
+    Line breaks are preserved, so the number of lines does not change.
+    """
+    if not text:
+        return text
+    masked = _KEY_BLOCK_TAIL.sub(_keep_breaks, text) if "-----END" in text else text
+    masked = _KEY_BLOCK.sub(_keep_breaks, masked)
+    masked = _TOKENS.sub(MASK, masked)
+    masked = _ASSIGNED.sub(_mask_assigned, masked)
+    return _ENV_ASSIGNED.sub(_mask_env, masked)

@@ -1,0 +1,467 @@
+"""The usage ledger: one SQLite file shared by every editor on the machine.
+
+Durability: WAL with `synchronous=NORMAL`. A commit is written to the WAL before `commit`
+returns, so it survives the death of the process (SIGKILL included): the bytes are in the OS
+page cache. Only an OS crash or power loss can lose the last few commits, and even then the
+database stays consistent.
+`FULL` would add an fsync to every record on the keystroke path for a guarantee that matters only
+when the machine itself goes down. Every record is its own transaction, committed before `record`
+returns. `busy_timeout` lets two servers (a VS Code window and a Neovim) write at the same time: the
+second writer waits for the first instead of failing.
+
+Timestamps are fixed-width UTC ISO text, so text order is time order; days are UTC days.
+Costs are stored exactly as decimal text, and also as integer femto-units (1e-15 of the currency)
+so that SQL can sum them exactly without reading every row into Python.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from deepseek_fim.budget.clock import Clock, as_utc, iso_utc, utc_now
+
+logger = logging.getLogger(__name__)
+
+LEDGER_FILE = "ledger.sqlite3"
+FEMTO = Decimal(10) ** 15
+
+
+class Outcome(StrEnum):
+    """What became of one response."""
+
+    SHOWN = "shown"
+    ACCEPTED = "accepted"
+    CANCELLED = "cancelled"
+    ERROR = "error"
+    DROPPED = "dropped"  # answered, but post-processing left nothing worth showing
+
+
+class LedgerError(Exception):
+    """The ledger cannot be used (for example, it was written by a newer version)."""
+
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _migration_1(conn: sqlite3.Connection) -> None:
+    """Create the initial schema."""
+    conn.execute(
+        """
+        CREATE TABLE usage (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts TEXT NOT NULL,
+            model TEXT NOT NULL,
+            hit INTEGER NOT NULL DEFAULT 0,
+            miss INTEGER NOT NULL DEFAULT 0,
+            output INTEGER NOT NULL DEFAULT 0,
+            cost TEXT NOT NULL DEFAULT '0',
+            cost_fe INTEGER NOT NULL DEFAULT 0,
+            currency TEXT NOT NULL DEFAULT 'USD',
+            latency_ms INTEGER,
+            outcome TEXT NOT NULL,
+            accepted_chars INTEGER,
+            request_id TEXT,
+            session_id TEXT,
+            error TEXT
+        )
+        """
+    )
+    # Covering index: the grant totals and the per-day table are read from the index alone.
+    conn.execute(
+        "CREATE INDEX usage_ts ON usage (ts, hit, miss, output, cost_fe, currency, outcome)"
+    )
+    conn.execute("CREATE INDEX usage_session ON usage (session_id)")
+    conn.execute("CREATE INDEX usage_request ON usage (request_id)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_migration_1,)
+"""Migration i (1-based) brings the schema from version i-1 to i. Add a function to migrate."""
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sums over a period of the ledger."""
+
+    requests: int = 0
+    hit: int = 0
+    miss: int = 0
+    output: int = 0
+    cost_by_currency: dict[str, Decimal] = field(default_factory=dict)
+    shown: int = 0  # shown or accepted: everything the user saw
+    accepted: int = 0
+    cancelled: int = 0
+    errors: int = 0
+    dropped: int = 0
+
+    @property
+    def tokens(self) -> int:
+        """All tokens: cache hits, cache misses and output all count against the grant."""
+        return self.hit + self.miss + self.output
+
+    @property
+    def cache_hit_ratio(self) -> float | None:
+        """Share of prompt tokens that hit DeepSeek's cache; None with no prompt tokens."""
+        prompt = self.hit + self.miss
+        return self.hit / prompt if prompt else None
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Accepted suggestions per shown suggestion; None if nothing was shown."""
+        return self.accepted / self.shown if self.shown else None
+
+
+@dataclass(frozen=True)
+class DayRow:
+    """One UTC day of the ledger."""
+
+    day: date
+    requests: int
+    hit: int
+    miss: int
+    output: int
+    cost_by_currency: dict[str, Decimal]
+
+    @property
+    def tokens(self) -> int:
+        """All tokens of the day."""
+        return self.hit + self.miss + self.output
+
+
+@dataclass(frozen=True)
+class SessionStats:
+    """Figures of one server session."""
+
+    requests: int
+    cancelled: int
+    errors: int
+    shown: int
+    accepted: int
+    hit: int
+    miss: int
+    latency_p50_ms: int | None
+    latency_p95_ms: int | None
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Accepted per shown; None if nothing was shown."""
+        return self.accepted / self.shown if self.shown else None
+
+    @property
+    def cache_hit_ratio(self) -> float | None:
+        """Share of prompt tokens that hit the cache; None with no prompt tokens."""
+        prompt = self.hit + self.miss
+        return self.hit / prompt if prompt else None
+
+
+def _femto(cost: Decimal) -> int:
+    return int((cost * FEMTO).to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+def _from_femto(value: int) -> Decimal:
+    return (Decimal(value) / FEMTO).normalize() if value else Decimal(0)
+
+
+def percentile(values: Sequence[int], fraction: float) -> int | None:
+    """Return the nearest-rank percentile of `values` (None if empty)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(round(fraction * len(ordered), 9)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def day_start_iso(day: date) -> str:
+    """Return the ledger timestamp of 00:00 UTC on `day`."""
+    return iso_utc(datetime.combine(day, time(0), tzinfo=UTC))
+
+
+class Ledger:
+    """The SQLite usage ledger in `data_dir` (created if missing). Thread-safe; one connection."""
+
+    def __init__(
+        self,
+        data_dir: str | Path,
+        *,
+        clock: Clock = utc_now,
+        busy_timeout_ms: int = 10_000,
+        migrations: Sequence[Migration] = MIGRATIONS,
+    ) -> None:
+        directory = Path(data_dir).expanduser()
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / LEDGER_FILE
+        self._clock = clock
+        self._lock = threading.Lock()
+        # Autocommit mode (isolation_level=None): each statement outside BEGIN commits at once.
+        self._conn = sqlite3.connect(
+            self.path,
+            timeout=busy_timeout_ms / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        try:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                logger.warning("ledger journal mode is %s, not wal", mode)
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self.schema_version = self._migrate(migrations)
+        except Exception:
+            self._conn.close()
+            raise
+
+    # --- schema -----------------------------------------------------------------------------
+
+    def _migrate(self, migrations: Sequence[Migration]) -> int:
+        conn = self._conn
+        # IMMEDIATE takes the write lock first, so two servers starting together migrate once.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version > len(migrations):
+                raise LedgerError(
+                    f"the ledger {self.path} has schema version {version}, newer than this "
+                    f"version of deepseek-fim knows ({len(migrations)}): upgrade deepseek-fim"
+                )
+            for number in range(version + 1, len(migrations) + 1):
+                logger.info("migrating ledger %s to schema version %d", self.path, number)
+                migrations[number - 1](conn)
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (str(number),),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return len(migrations)
+
+    # --- meta -------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """Return a value of the meta table, or None."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def claim_meta(self, key: str, value: str) -> bool:
+        """Set `key` unless it is set; True if this call set it (atomic across processes)."""
+        with self._lock:
+            cursor = self._conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value)
+            )
+            return cursor.rowcount == 1
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set `key` to `value`."""
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
+            )
+
+    def remembered_grant_start(self) -> date | None:
+        """Return the first-run date remembered in the ledger, or None if none is yet."""
+        value = self.get_meta("grant_start")
+        return None if value is None else date.fromisoformat(value)
+
+    def grant_start(self) -> date:
+        """Return the first-run date, remembering today (UTC) if this is the first run."""
+        self.claim_meta("grant_start", as_utc(self._clock()).date().isoformat())
+        remembered = self.remembered_grant_start()
+        assert remembered is not None  # claimed just above, by us or by another process
+        return remembered
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def record(
+        self,
+        *,
+        model: str,
+        hit: int,
+        miss: int,
+        output: int,
+        cost: Decimal,
+        currency: str,
+        outcome: Outcome | str,
+        latency_ms: int | None = None,
+        accepted_chars: int | None = None,
+        request_id: str | None = None,
+        session_id: str | None = None,
+        error: str | None = None,
+        at: datetime | None = None,
+    ) -> int:
+        """Write one response and commit it before returning; return its id."""
+        outcome = Outcome(outcome)
+        ts = iso_utc(at if at is not None else self._clock())
+        with self._lock:
+            cursor = self._conn.execute(
+                "INSERT INTO usage (ts, model, hit, miss, output, cost, cost_fe, currency, "
+                "latency_ms, outcome, accepted_chars, request_id, session_id, error) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    ts,
+                    model,
+                    hit,
+                    miss,
+                    output,
+                    format(cost, "f"),
+                    _femto(cost),
+                    currency,
+                    latency_ms,
+                    outcome.value,
+                    accepted_chars,
+                    request_id,
+                    session_id,
+                    error,
+                ),
+            )
+            row_id = cursor.lastrowid
+        assert row_id is not None
+        return row_id
+
+    def set_outcome(
+        self, record_id: int, outcome: Outcome | str, accepted_chars: int | None = None
+    ) -> bool:
+        """Change a record's outcome (e.g. shown -> accepted); False if there is no such record."""
+        outcome = Outcome(outcome)
+        with self._lock:
+            cursor = self._conn.execute(
+                "UPDATE usage SET outcome = ?, accepted_chars = COALESCE(?, accepted_chars) "
+                "WHERE id = ?",
+                (outcome.value, accepted_chars, record_id),
+            )
+            return cursor.rowcount == 1
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def record_by_id(self, record_id: int) -> dict[str, Any] | None:
+        """Return one record as a dict of its columns, or None."""
+        with self._lock:
+            cursor = self._conn.execute("SELECT * FROM usage WHERE id = ?", (record_id,))
+            row = cursor.fetchone()
+            names = [d[0] for d in cursor.description]
+        return None if row is None else dict(zip(names, row, strict=True))
+
+    def totals(self, since: date | datetime | None = None, until: date | None = None) -> Totals:
+        """Return sums of the records at or after `since` (UTC day or moment), before `until`."""
+        clauses, params = self._range(since, until)
+        sql = (
+            # clauses are fixed text; values go through parameters
+            "SELECT currency, COUNT(*), SUM(hit), SUM(miss), SUM(output), SUM(cost_fe), "  # noqa: S608
+            "SUM(outcome IN ('shown', 'accepted')), SUM(outcome = 'accepted'), "
+            "SUM(outcome = 'cancelled'), SUM(outcome = 'error'), SUM(outcome = 'dropped') "
+            f"FROM usage {clauses} GROUP BY currency"
+        )
+        with self._lock:
+            rows = self._conn.execute(sql, params).fetchall()
+        sums = [0] * 10
+        costs: dict[str, Decimal] = {}
+        for currency, *values in rows:
+            for i, value in enumerate(values):
+                sums[i] += int(value or 0)
+            costs[str(currency)] = _from_femto(int(values[4] or 0))
+        requests, hit, miss, output, _, shown, accepted, cancelled, errors, dropped = sums
+        return Totals(
+            requests=requests,
+            hit=hit,
+            miss=miss,
+            output=output,
+            cost_by_currency=costs,
+            shown=shown,
+            accepted=accepted,
+            cancelled=cancelled,
+            errors=errors,
+            dropped=dropped,
+        )
+
+    def per_day(self, start: date, end: date) -> list[DayRow]:
+        """Return one row per UTC day from `start` to `end` inclusive, idle days included."""
+        clauses, params = self._range(start, end + timedelta(days=1))
+        sql = (
+            "SELECT substr(ts, 1, 10), currency, COUNT(*), SUM(hit), SUM(miss), "  # noqa: S608
+            f"SUM(output), SUM(cost_fe) FROM usage {clauses} GROUP BY 1, 2"
+        )
+        with self._lock:
+            rows = self._conn.execute(sql, params).fetchall()
+        by_day: dict[date, list[Any]] = {}
+        for day_text, currency, requests, hit, miss, output, cost_fe in rows:
+            entry = by_day.setdefault(date.fromisoformat(day_text), [0, 0, 0, 0, {}])
+            entry[0] += requests
+            entry[1] += int(hit or 0)
+            entry[2] += int(miss or 0)
+            entry[3] += int(output or 0)
+            entry[4][str(currency)] = _from_femto(int(cost_fe or 0))
+        result = []
+        day = start
+        while day <= end:
+            requests, hit, miss, output, costs = by_day.get(day, [0, 0, 0, 0, {}])
+            result.append(DayRow(day, requests, hit, miss, output, costs))
+            day += timedelta(days=1)
+        return result
+
+    def session_stats(self, session_id: str) -> SessionStats:
+        """Return the figures of one session (latency percentiles over answered requests)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT outcome, hit, miss, latency_ms FROM usage WHERE session_id = ?",
+                (session_id,),
+            ).fetchall()
+        counts = {o.value: 0 for o in Outcome}
+        hit = miss = 0
+        latencies: list[int] = []
+        for outcome, row_hit, row_miss, latency in rows:
+            counts[outcome] = counts.get(outcome, 0) + 1
+            hit += row_hit
+            miss += row_miss
+            if latency is not None and outcome in ("shown", "accepted", "dropped"):
+                latencies.append(int(latency))
+        return SessionStats(
+            requests=len(rows),
+            cancelled=counts["cancelled"],
+            errors=counts["error"],
+            shown=counts["shown"] + counts["accepted"],
+            accepted=counts["accepted"],
+            hit=hit,
+            miss=miss,
+            latency_p50_ms=percentile(latencies, 0.50),
+            latency_p95_ms=percentile(latencies, 0.95),
+        )
+
+    def integrity_check(self) -> str:
+        """Return SQLite's `PRAGMA integrity_check` answer (`ok` when healthy)."""
+        with self._lock:
+            return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @staticmethod
+    def _range(since: date | datetime | None, until: date | None) -> tuple[str, list[str]]:
+        clauses: list[str] = []
+        params: list[str] = []
+        if since is not None:
+            clauses.append("ts >= ?")
+            params.append(iso_utc(since) if isinstance(since, datetime) else day_start_iso(since))
+        if until is not None:
+            clauses.append("ts < ?")
+            params.append(day_start_iso(until))
+        return ("WHERE " + " AND ".join(clauses)) if clauses else "", params

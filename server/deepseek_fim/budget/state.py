@@ -1,0 +1,232 @@
+"""The budget state machine: which state the client shows and whether a request may be sent.
+
+Pauses: a 402 (or a balance saying `is_available: false`, or a grant used up by the local count)
+pauses completions in `exhausted`; a 401 pauses them in `authFailed`. A pause ends when the key
+changes, when the user resumes, or (for `exhausted`) when a balance check says `is_available`.
+After a balance check or a resume says the account can pay, the local count alone no longer
+pauses (the user may have topped up): only a new 402 does.
+
+Backoff: 429, 500, 503 (and other 5xx) put the state in `throttled`; timeouts and connection
+failures in `offline`. No request is sent before `retry_at`: the delay doubles with each
+consecutive failure from `Backoff.base` up to `Backoff.cap` seconds, with "equal jitter" (half
+fixed, half random) so that two editors do not retry in lockstep. `throttled` is shown while the
+wait lasts; `offline` is shown until a request succeeds, since only that proves the way is open.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+
+from deepseek_fim.budget.clock import Clock, as_utc, utc_now
+from deepseek_fim.budget.grant import GrantStatus
+
+logger = logging.getLogger(__name__)
+
+BALANCE_INTERVAL = timedelta(minutes=10)
+
+ErrorKind = int | Literal["timeout", "connection"]
+"""An HTTP status, or a failure without one."""
+
+
+class State(StrEnum):
+    """The budget states of `deepseekFim/budget` (values are the payload's `state`)."""
+
+    OK = "ok"
+    LOW = "low"
+    EXHAUSTED = "exhausted"
+    EXPIRED = "expired"
+    NO_KEY = "noKey"
+    AUTH_FAILED = "authFailed"
+    THROTTLED = "throttled"
+    OFFLINE = "offline"
+    DISABLED = "disabled"
+    EXCLUDED = "excluded"
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff, equal jitter: delay n in [d/2, d], d = min(cap, base * 2**(n-1))."""
+
+    base: float = 1.0
+    cap: float = 60.0
+
+    def delay(self, failures: int, rng: Callable[[], float]) -> float:
+        """Return the wait in seconds after `failures` consecutive failures (>= 1)."""
+        ceiling = min(self.cap, self.base * 2.0 ** max(failures - 1, 0))
+        return ceiling / 2 + rng() * ceiling / 2
+
+
+class BudgetState:
+    """Takes errors, balances, key and user actions, the grant; answers `state`, `may_send`."""
+
+    def __init__(
+        self,
+        *,
+        has_key: bool = True,
+        enabled: bool = True,
+        clock: Clock = utc_now,
+        rng: Callable[[], float] = random.random,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._clock = clock
+        self._rng = rng
+        self._backoff = backoff or Backoff()
+        self.has_key = has_key
+        self.enabled = enabled
+        self._pause: Literal[State.EXHAUSTED, State.AUTH_FAILED] | None = None
+        self._failures = 0
+        self._retry_at: datetime | None = None
+        self._offline = False
+        self._grant: GrantStatus | None = None
+        self._account_can_pay = False  # a balance check or a resume overrode the local count
+        self.balance_check_due = False  # set by a 402 until the next on_balance
+
+    # --- inputs -----------------------------------------------------------------------------
+
+    def on_success(self) -> None:
+        """A request succeeded: backoff and offline end."""
+        self._failures = 0
+        self._retry_at = None
+        self._offline = False
+
+    def on_error(self, error: ErrorKind) -> None:
+        """A request failed with an HTTP status or `"timeout"`/`"connection"`."""
+        if error == 402:
+            self._pause = State.EXHAUSTED
+            self._account_can_pay = False
+            self.balance_check_due = True
+        elif error == 401:
+            self._pause = State.AUTH_FAILED
+        elif error in ("timeout", "connection"):
+            self._offline = True
+            self._schedule_retry()
+        elif isinstance(error, int) and (error == 429 or error >= 500):
+            self._schedule_retry()
+        # 400, 422 and the like concern one request only: no state change.
+
+    def on_balance(self, is_available: bool) -> None:
+        """A balance check answered: it ends an `exhausted` pause, or starts one."""
+        self.balance_check_due = False
+        if is_available:
+            self._account_can_pay = True
+            if self._pause is State.EXHAUSTED:
+                self._pause = None
+        elif self._pause is None:
+            self._account_can_pay = False
+            self._pause = State.EXHAUSTED
+
+    def on_key_changed(self, has_key: bool) -> None:
+        """The API key changed (or was removed): pauses and backoff end."""
+        self.has_key = has_key
+        self._pause = None
+        self._account_can_pay = False
+        self._reset_backoff()
+
+    def on_resume(self) -> None:
+        """The user asked to resume: pauses and backoff end, and the local count stops pausing."""
+        self._pause = None
+        self._account_can_pay = True
+        self._reset_backoff()
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Completions were switched on or off in the settings."""
+        self.enabled = enabled
+
+    def on_grant(self, grant: GrantStatus) -> None:
+        """The local figures changed."""
+        self._grant = grant
+
+    # --- outputs ----------------------------------------------------------------------------
+
+    @property
+    def grant(self) -> GrantStatus | None:
+        """The last grant status given to `on_grant`."""
+        return self._grant
+
+    @property
+    def paused(self) -> State | None:
+        """`exhausted` or `authFailed` while completions are paused, else None."""
+        if self._pause is not None:
+            return self._pause
+        if self._locally_exhausted():
+            return State.EXHAUSTED
+        return None
+
+    def retry_at(self) -> datetime | None:
+        """The moment backoff ends, while it lasts; None otherwise."""
+        if self._retry_at is not None and as_utc(self._clock()) < self._retry_at:
+            return self._retry_at
+        return None
+
+    def may_send(self) -> bool:
+        """True if a request may be sent now."""
+        return self.enabled and self.has_key and self.paused is None and self.retry_at() is None
+
+    def state(self, *, excluded: bool = False) -> State:
+        """The state to show (for the active document: `excluded` if it is never sent)."""
+        if not self.enabled:
+            return State.DISABLED
+        if excluded:
+            return State.EXCLUDED
+        if not self.has_key:
+            return State.NO_KEY
+        paused = self.paused
+        if paused is not None:
+            return paused
+        if self._offline:
+            return State.OFFLINE
+        if self.retry_at() is not None:
+            return State.THROTTLED
+        grant = self._grant
+        if grant is not None:
+            if grant.expired:
+                return State.EXPIRED
+            if grant.low:
+                return State.LOW
+        return State.OK
+
+    def next_change_at(self) -> datetime | None:
+        """When the state changes by itself (backoff ends): schedule a refresh for then."""
+        return self.retry_at()
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _locally_exhausted(self) -> bool:
+        grant = self._grant
+        return grant is not None and grant.exhausted and not self._account_can_pay
+
+    def _schedule_retry(self) -> None:
+        self._failures += 1
+        delay = self._backoff.delay(self._failures, self._rng)
+        self._retry_at = as_utc(self._clock()) + timedelta(seconds=delay)
+        logger.debug("backing off %.1f s after %d failures", delay, self._failures)
+
+    def _reset_backoff(self) -> None:
+        self._failures = 0
+        self._retry_at = None
+        self._offline = False
+
+
+def should_check_balance(
+    now: datetime,
+    last_checked: datetime | None,
+    active: bool,
+    after_402: bool,
+    *,
+    interval: timedelta = BALANCE_INTERVAL,
+) -> bool:
+    """Whether to call `GET /user/balance` now.
+
+    At start (never checked), after any 402, and otherwise at most every `interval` while
+    completions are happening (`active`: the user asked for completions since the last check,
+    including while paused, so that a top-up is noticed while the user works).
+    """
+    if last_checked is None or after_402:
+        return True
+    return active and as_utc(now) - as_utc(last_checked) >= interval

@@ -133,7 +133,12 @@ def _prefix_window(
         taken.reverse()
         return 0, taken, used
     # The window is full: round its start up to the grid so that it moves in steps, not lines.
+    # A coarse grid may not lose more than half the window (small budgets): halve it until then.
+    fits = line - earliest
     start = min(line, math.ceil(earliest / grid) * grid)
+    while grid > 1 and line - start < fits / 2:
+        grid //= 2
+        start = min(line, math.ceil(earliest / grid) * grid)
     drop = start - earliest
     used -= sum(costs[len(costs) - drop :]) if drop else 0.0
     kept = taken[: len(taken) - drop]

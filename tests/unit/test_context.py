@@ -1,0 +1,240 @@
+"""The FIM context: windows, grid-stable prompt starts, clamping, mode, O(window) reads."""
+
+from __future__ import annotations
+
+import sysconfig
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import overload
+
+import pytest
+
+from deepseek_fim.context import FimContext, Snippet, build_context, completion_mode
+from deepseek_fim.languages import comment_prefix, language_from_path
+from deepseek_fim.tokens import estimate_tokens
+
+
+def source_lines(name: str = "argparse.py") -> list[str]:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    return (stdlib / name).read_text(encoding="utf-8").split("\n")
+
+
+class CountingLines(Sequence[str]):
+    """A list of lines that counts every line read."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self.reads: set[int] = set()
+        self.accesses = 0
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            raise AssertionError("build_context must not slice the whole document")
+        self.accesses += 1
+        self.reads.add(index % len(self._lines))
+        return self._lines[index]
+
+    def __iter__(self) -> Iterator[str]:
+        raise AssertionError("build_context must not iterate the whole document")
+
+
+def ctx_at(lines: Sequence[str], line: int, col: int, **kw: object) -> FimContext:
+    return build_context(lines, line, col, path="src/app.py", language_id="python", **kw)  # type: ignore[arg-type]
+
+
+def test_prompt_ends_exactly_at_cursor_and_suffix_starts_there() -> None:
+    lines = ["def f(a, b):", "    return a + b", "", "print(f(1, 2))"]
+    ctx = ctx_at(lines, 1, 12)
+    assert ctx.prompt.endswith("def f(a, b):\n    return a")
+    assert ctx.suffix.startswith(" + b\n\nprint(f(1, 2))")
+    assert ctx.line_prefix == "    return a"
+    assert ctx.line_suffix == " + b"
+    assert ctx.prefix_start_line == 0
+    assert ctx.mode == "line"
+
+
+@pytest.mark.parametrize(
+    ("language", "path", "first_line"),
+    [
+        ("python", "src/app.py", "# Path: src/app.py"),
+        ("typescript", "src/app.ts", "// Path: src/app.ts"),
+        ("lua", "lua/x/init.lua", "-- Path: lua/x/init.lua"),
+        ("html", "index.html", "<!-- Path: index.html -->"),
+    ],
+)
+def test_header_uses_the_languages_comment_syntax(
+    language: str, path: str, first_line: str
+) -> None:
+    ctx = build_context(["x"], 0, 1, path=path, language_id=language)
+    head = ctx.prompt.split("\n")
+    assert head[0] == first_line
+    assert language in head[1]
+    assert ctx.prompt.endswith("\nx")
+
+
+def test_language_tables() -> None:
+    assert comment_prefix("python") == "#"
+    assert comment_prefix("typescriptreact") == "//"
+    assert comment_prefix("lua") == "--"
+    assert comment_prefix("no-such-language") == "//"
+    assert language_from_path("a/b/c.py") == "python"
+    assert language_from_path("C:\\x\\Y.TSX") == "typescriptreact"
+    assert language_from_path("init.lua") == "lua"
+    assert language_from_path("Dockerfile") == "dockerfile"
+    assert language_from_path("notes.unknownext") is None
+
+
+def test_empty_document() -> None:
+    ctx = ctx_at([], 0, 0)
+    assert ctx.line_prefix == ctx.line_suffix == ctx.suffix == ""
+    assert ctx.mode == "block"
+    assert ctx.prompt.startswith("# Path: src/app.py")
+    ctx2 = ctx_at([""], 5, 9)
+    assert ctx2.prompt == ctx.prompt
+
+
+def test_cursor_at_origin() -> None:
+    lines = source_lines()
+    ctx = ctx_at(lines, 0, 0)
+    assert ctx.line_prefix == ""
+    assert ctx.prefix_start_line == 0
+    assert ctx.suffix.startswith(lines[0])
+    assert ctx.prompt.endswith("\n")  # header, then nothing of the document
+
+
+@pytest.mark.parametrize(
+    ("line", "col"), [(10**9, 0), (10**9, 10**9), (3, 10**9), (-5, -5), (0, -1)]
+)
+def test_positions_out_of_range_are_clamped(line: int, col: int) -> None:
+    lines = ["alpha", "beta", "gamma", "delta"]
+    ctx = ctx_at(lines, line, col)
+    document = "\n".join(lines)
+    body = ctx.prompt.split("\n", 2)[2]
+    assert document.startswith(body)
+    assert (body + ctx.suffix) == document or document.endswith(ctx.suffix)
+    if line >= len(lines):
+        assert ctx.line_prefix == "delta" and ctx.suffix == ""
+
+
+def test_cjk_and_emoji_columns_are_code_points() -> None:
+    lines = ["s = '你好😀世界'", "t = 1"]
+    ctx = ctx_at(lines, 0, 8)
+    assert ctx.line_prefix == "s = '你好😀"
+    assert ctx.line_suffix == "世界'"
+    assert ctx.prompt.endswith("s = '你好😀")
+    assert ctx.suffix == "世界'\nt = 1"
+
+
+@pytest.mark.parametrize(("prefix_tokens", "suffix_tokens"), [(1500, 500), (300, 100), (50, 20)])
+def test_budgets_are_respected(prefix_tokens: int, suffix_tokens: int) -> None:
+    lines = source_lines()
+    ctx = ctx_at(lines, 1500, 4, prefix_tokens=prefix_tokens, suffix_tokens=suffix_tokens)
+    header = "\n".join(ctx.prompt.split("\n")[:2])
+    window = ctx.prompt[len(header) + 1 :]
+    assert estimate_tokens(window) <= prefix_tokens * 1.02 + 1
+    assert estimate_tokens(ctx.suffix) <= suffix_tokens * 1.02 + 1
+    # ...and a grid step loses at most half the lines that fit the budget.
+    ungridded = ctx_at(lines, 1500, 4, prefix_tokens=prefix_tokens, grid_lines=1)
+    assert 0 < ungridded.prefix_start_line <= ctx.prefix_start_line < 1500
+    assert 1500 - ctx.prefix_start_line >= (1500 - ungridded.prefix_start_line) / 2
+    assert (
+        abs(ctx.prompt_tokens - estimate_tokens(ctx.prompt + ctx.suffix))
+        <= 0.05 * ctx.prompt_tokens + 2
+    )
+
+
+def test_window_start_is_on_the_grid_when_the_budget_cuts() -> None:
+    lines = source_lines()
+    for cursor in range(400, 2000, 97):
+        ctx = ctx_at(lines, cursor, 0, grid_lines=32)
+        assert ctx.prefix_start_line % 32 == 0 or ctx.prefix_start_line == cursor
+        assert ctx.prefix_start_line <= cursor
+
+
+def test_prompt_start_is_stable_while_typing_a_line() -> None:
+    base = source_lines() * 2
+    lines = base[:2000]
+    typed = "        self.assertEqual(parser.parse_args(['--foo', 'bar']).foo, 'bar')"
+    prompts: list[str] = []
+    starts: list[int] = []
+    for n in range(len(typed) + 1):
+        current = [*lines, typed[:n]]
+        ctx = ctx_at(current, len(current) - 1, n)
+        assert ctx.prompt.endswith(typed[:n])
+        prompts.append(ctx.prompt)
+        starts.append(ctx.prefix_start_line)
+    assert len(set(starts)) <= 2
+    # Between grid steps the whole prompt before the cursor line is byte-identical.
+    for a, b, sa, sb in zip(prompts, prompts[1:], starts, starts[1:], strict=False):
+        if sa == sb:
+            head = a[: a.rindex("\n") + 1]
+            assert b.startswith(head)
+    assert len(prompts[0]) > 1000
+
+
+def test_prompt_start_is_stable_while_typing_new_lines() -> None:
+    lines = source_lines()[:2000]
+    starts = set()
+    for extra in range(40):
+        current = [*lines, *(f"    value_{i} = compute({i})" for i in range(extra)), "    x"]
+        ctx = ctx_at(current, len(current) - 1, 5)
+        starts.add(ctx.prefix_start_line)
+    # 40 new lines move the window by at most two grid steps.
+    assert 1 <= len(starts) <= 3
+
+
+def test_reads_only_the_windows_of_a_huge_document() -> None:
+    lines = CountingLines(source_lines() * 40)
+    assert len(lines) > 100_000
+    ctx = build_context(lines, 50_000, 3, path="big.py", language_id="python")
+    assert ctx.prompt
+    assert lines.accesses < 1_000
+    assert all(49_000 < i < 51_000 for i in lines.reads)
+
+
+def test_snippets_come_first_commented_and_budgeted() -> None:
+    snippet = Snippet(path="src/util.py", text="def helper(x):\n    return x * 2\n" * 200)
+    ctx = ctx_at(["import util", "y = "], 1, 4, snippets=[snippet], snippet_tokens=100)
+    head = ctx.prompt.split("import util")[0]
+    assert "# Compare this snippet from src/util.py:" in head
+    assert "# def helper(x):" in head
+    assert estimate_tokens(head) < 140
+    assert ctx.prompt.index("util.py") < ctx.prompt.index("import util")
+    alone = ctx_at(["import util", "y = "], 1, 4, snippets=[snippet], snippet_tokens=0)
+    assert "Compare this snippet" not in alone.prompt
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "mode"),
+    [
+        ("", "", "block"),
+        ("    ", "  ", "block"),
+        ("def f(x):", "", "block"),
+        ("foo(", ")", "block"),
+        ("items = [", "]", "block"),
+        ("if (x) {  ", "  }", "block"),
+        ("x = {", "})", "block"),
+        ("x = 1", "", "line"),
+        ("foo(", "a)", "line"),
+        ("    return ", "", "line"),
+        ("", "x = 1", "line"),
+        ("print('a:')", "", "line"),
+    ],
+)
+def test_mode_rule(before: str, after: str, mode: str) -> None:
+    assert completion_mode(before, after) == mode
+    assert ctx_at([before + after], 0, len(before)).mode == mode
+
+
+def test_minified_line_longer_than_the_budget_is_cut_by_characters() -> None:
+    line = "var a=1;" * 5000
+    ctx = ctx_at([line], 0, len(line), prefix_tokens=200)
+    assert ctx.prompt.endswith("var a=1;")
+    assert estimate_tokens(ctx.prompt) < 400

@@ -157,7 +157,8 @@ def _previous_line(ctx: FimContext) -> str:
 
 
 def _is_repetitive(out: str, ctx: FimContext) -> bool:
-    lines = [line.rstrip() for line in out.split("\n")]
+    # Line 0 continues the cursor line: compare it with its indentation, like the others.
+    lines = [line.rstrip() for line in (ctx.line_prefix + out).split("\n")]
     run = 1
     for prev, cur in itertools.pairwise(lines):
         run = run + 1 if cur == prev and cur.strip() else 1
@@ -167,6 +168,4 @@ def _is_repetitive(out: str, ctx: FimContext) -> bool:
     if not previous:
         return False
     content = [line.strip() for line in lines if line.strip()]
-    if ctx.mode == "line":
-        return (ctx.line_prefix + out).strip() == previous
     return bool(content) and all(line == previous for line in content)

@@ -1,0 +1,206 @@
+// Starts, restarts and stops the language server, and routes its custom messages.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import {
+  DidChangeConfigurationNotification,
+  LanguageClient,
+  RevealOutputChannelOn,
+  State,
+  type ConfigurationParams,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import { BUDGET_NOTIFICATION, SECTION, STATUS_REQUEST, type BudgetPayload, type StatusPayload } from './protocol';
+import type { ApiKeyStore } from './secrets';
+import { resolveServerCommand, ServerNotFound, startFailureMessage, type ServerCommand } from './serverCommand';
+import { toInitializationOptions, toServerSettings } from './settings';
+import type { StatusBar } from './statusBar';
+
+function isFile(path: string): boolean {
+  try {
+    return fs.statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function configFor(scopeUri: string | undefined): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration(SECTION, scopeUri ? vscode.Uri.parse(scopeUri) : undefined);
+}
+
+export class ServerController implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private apiKey: string | undefined;
+  /** Start/stop/restart run one after the other. */
+  private queue: Promise<void> = Promise.resolve();
+  private readonly budgetEmitter = new vscode.EventEmitter<BudgetPayload>();
+  readonly onDidReceiveBudget = this.budgetEmitter.event;
+
+  constructor(
+    private readonly output: vscode.LogOutputChannel,
+    private readonly keys: ApiKeyStore,
+    private readonly statusBar: StatusBar,
+  ) {}
+
+  get running(): boolean {
+    return this.client?.state === State.Running;
+  }
+
+  start(): Promise<void> {
+    return this.enqueue(() => this.doStart());
+  }
+
+  restart(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.doStop();
+      await this.doStart();
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.enqueue(() => this.doStop());
+  }
+
+  /** Ask the server for the budget with the session stats and the per-day table. */
+  async status(): Promise<StatusPayload | undefined> {
+    if (!this.client || !this.running) {
+      return undefined;
+    }
+    return this.client.sendRequest<StatusPayload>(STATUS_REQUEST, {});
+  }
+
+  /** Tell the server that settings changed; it answers workspace/configuration through our middleware. */
+  async pushSettings(): Promise<void> {
+    if (!this.client || !this.running) {
+      return;
+    }
+    await this.client.sendNotification(DidChangeConfigurationNotification.type, {
+      settings: { [SECTION]: toServerSettings(configFor(undefined), this.apiKey) },
+    });
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    // Errors are logged here, so callers may fire and forget.
+    this.queue = this.queue.then(step).catch((error: unknown) => {
+      this.output.error(`DeepSeek FIM: ${String(error)}`);
+      this.statusBar.showClientState('noServer', String(error));
+    });
+    return this.queue;
+  }
+
+  private resolveCommand(): ServerCommand {
+    const config = configFor(undefined);
+    return resolveServerCommand({
+      command: config.get<string>('server.command') ?? '',
+      pythonPath: config.get<string>('server.pythonPath') ?? '',
+      workspaceFolders: (vscode.workspace.workspaceFolders ?? [])
+        .filter((f) => f.uri.scheme === 'file')
+        .map((f) => f.uri.fsPath),
+      pathEnv: process.env.PATH ?? '',
+      homeDir: os.homedir(),
+      platform: process.platform,
+      isFile,
+    });
+  }
+
+  private async doStart(): Promise<void> {
+    this.statusBar.showClientState('starting');
+    let cmd: ServerCommand;
+    try {
+      cmd = this.resolveCommand();
+    } catch (error) {
+      if (error instanceof ServerNotFound) {
+        this.reportNotFound(error.message, error.setting);
+        return;
+      }
+      throw error;
+    }
+    this.output.info(`Starting ${cmd.command} ${cmd.args.join(' ')} (from ${cmd.source})`);
+    this.apiKey = await this.keys.get();
+    const serverOptions: ServerOptions = {
+      run: { command: cmd.command, args: cmd.args, options: { env: { ...process.env, PYTHONUNBUFFERED: '1' } } },
+      debug: { command: cmd.command, args: cmd.args, options: { env: { ...process.env, PYTHONUNBUFFERED: '1' } } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
+      outputChannel: this.output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      initializationOptions: toInitializationOptions(configFor(undefined), this.apiKey),
+      connectionOptions: { maxRestartCount: 4 },
+      middleware: {
+        workspace: {
+          configuration: (params, token, next) => this.answerConfiguration(params, token, next),
+        },
+      },
+    };
+    const client = new LanguageClient('deepseekFim', 'DeepSeek FIM', serverOptions, clientOptions);
+    this.client = client;
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Stopped && this.client === client) {
+        this.statusBar.showClientState('noServer', 'The server stopped. See "DeepSeek FIM: Show Logs", then run "DeepSeek FIM: Restart Server".');
+      }
+    });
+    client.onNotification(BUDGET_NOTIFICATION, (payload: BudgetPayload) => {
+      this.statusBar.showBudget(payload);
+      this.budgetEmitter.fire(payload);
+    });
+    try {
+      await client.start();
+    } catch (error) {
+      const message = startFailureMessage(cmd, error instanceof Error ? error.message : String(error));
+      this.reportNotFound(message, cmd.source === 'pythonPath' ? 'deepseekFim.server.pythonPath' : 'deepseekFim.server.command');
+      return;
+    }
+    try {
+      const status = await client.sendRequest<StatusPayload>(STATUS_REQUEST, {});
+      // A budget notification that arrived meanwhile is newer than this answer.
+      if (status && !this.statusBar.budget) {
+        this.statusBar.showBudget(status);
+      }
+    } catch (error) {
+      this.output.warn(`${STATUS_REQUEST} failed: ${String(error)}`);
+    }
+  }
+
+  private async doStop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      try {
+        await client.stop(5000);
+      } catch (error) {
+        this.output.warn(`Stopping the server: ${String(error)}`);
+      }
+      await client.dispose().catch(() => undefined);
+    }
+  }
+
+  private async answerConfiguration(
+    params: ConfigurationParams,
+    token: vscode.CancellationToken,
+    next: (params: ConfigurationParams, token: vscode.CancellationToken) => unknown,
+  ): Promise<unknown[]> {
+    const defaults = (await next(params, token)) as unknown[];
+    return params.items.map((item, i) =>
+      item.section === SECTION ? toServerSettings(configFor(item.scopeUri), this.apiKey) : defaults[i],
+    );
+  }
+
+  private reportNotFound(message: string, setting: string): void {
+    this.output.error(message);
+    this.statusBar.showClientState('noServer', message);
+    void vscode.window.showErrorMessage(message, 'Open Settings', 'Show Logs').then((choice) => {
+      if (choice === 'Open Settings') {
+        void vscode.commands.executeCommand('workbench.action.openSettings', setting);
+      } else if (choice === 'Show Logs') {
+        this.output.show();
+      }
+    });
+  }
+
+  dispose(): void {
+    void this.doStop();
+    this.budgetEmitter.dispose();
+  }
+}

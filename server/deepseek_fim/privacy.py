@@ -73,9 +73,10 @@ _ASSIGNED = re.compile(
     r"(?P<quote>[\"'`])(?P<value>[^\"'`\n]{4,})(?P=quote)",
     re.IGNORECASE,
 )
-# Unquoted shell/.env style: TOKEN=abc123 at the start of a line.
+# Unquoted shell/.env style: ``TOKEN=abc123`` alone on its line (no blanks around ``=``).
 _ENV_ASSIGNED = re.compile(
-    rf"^(?P<name>\s*(?:export\s+)?{_SENSITIVE_NAME}\s*=\s*)(?P<value>[^\s\"'`#$({{][^\s#]{{3,}})",
+    rf"^(?P<name>[ \t]*(?:export[ \t]+)?{_SENSITIVE_NAME}=)"
+    r"(?P<value>[A-Za-z0-9_\-+/=.:@]{4,})(?=[ \t]*(?:#.*)?$)",
     re.IGNORECASE | re.MULTILINE,
 )
 _PLACEHOLDER_VALUES = frozenset(("none", "null", "true", "false", "changeme", "xxx", "xxxx"))

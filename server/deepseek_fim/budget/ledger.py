@@ -11,7 +11,8 @@ second writer waits for the first instead of failing.
 
 Timestamps are fixed-width UTC ISO text, so text order is time order; days are UTC days.
 Costs are stored exactly as decimal text, and also as integer femto-units (1e-15 of the currency)
-so that SQL can sum them exactly without reading every row into Python.
+so that SQL can sum them exactly. A `daily` table of per-day sums, kept by triggers inside each
+write's transaction, makes the grant figures O(days) to read.
 """
 
 from __future__ import annotations
@@ -82,6 +83,58 @@ def _migration_1(conn: sqlite3.Connection) -> None:
     )
     conn.execute("CREATE INDEX usage_session ON usage (session_id)")
     conn.execute("CREATE INDEX usage_request ON usage (request_id)")
+    # Per-day sums kept by triggers in the same transaction as each write, so the grant figures
+    # cost O(days) to read however many records the period holds.
+    conn.execute(
+        """
+        CREATE TABLE daily (
+            day TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            requests INTEGER NOT NULL,
+            hit INTEGER NOT NULL,
+            miss INTEGER NOT NULL,
+            output INTEGER NOT NULL,
+            cost_fe INTEGER NOT NULL,
+            shown INTEGER NOT NULL,
+            accepted INTEGER NOT NULL,
+            cancelled INTEGER NOT NULL,
+            errors INTEGER NOT NULL,
+            dropped INTEGER NOT NULL,
+            PRIMARY KEY (day, currency)
+        ) WITHOUT ROWID
+        """
+    )
+    conn.execute(
+        """
+        CREATE TRIGGER usage_daily_insert AFTER INSERT ON usage BEGIN
+            INSERT INTO daily VALUES (
+                substr(NEW.ts, 1, 10), NEW.currency, 1, NEW.hit, NEW.miss, NEW.output,
+                NEW.cost_fe, NEW.outcome IN ('shown', 'accepted'), NEW.outcome = 'accepted',
+                NEW.outcome = 'cancelled', NEW.outcome = 'error', NEW.outcome = 'dropped')
+            ON CONFLICT (day, currency) DO UPDATE SET
+                requests = requests + 1, hit = hit + excluded.hit, miss = miss + excluded.miss,
+                output = output + excluded.output, cost_fe = cost_fe + excluded.cost_fe,
+                shown = shown + excluded.shown, accepted = accepted + excluded.accepted,
+                cancelled = cancelled + excluded.cancelled, errors = errors + excluded.errors,
+                dropped = dropped + excluded.dropped;
+        END
+        """
+    )
+    conn.execute(
+        """
+        CREATE TRIGGER usage_daily_outcome AFTER UPDATE OF outcome ON usage
+        WHEN OLD.outcome != NEW.outcome BEGIN
+            UPDATE daily SET
+                shown = shown - (OLD.outcome IN ('shown', 'accepted'))
+                    + (NEW.outcome IN ('shown', 'accepted')),
+                accepted = accepted - (OLD.outcome = 'accepted') + (NEW.outcome = 'accepted'),
+                cancelled = cancelled - (OLD.outcome = 'cancelled') + (NEW.outcome = 'cancelled'),
+                errors = errors - (OLD.outcome = 'error') + (NEW.outcome = 'error'),
+                dropped = dropped - (OLD.outcome = 'dropped') + (NEW.outcome = 'dropped')
+            WHERE day = substr(OLD.ts, 1, 10) AND currency = OLD.currency;
+        END
+        """
+    )
 
 
 MIGRATIONS: tuple[Migration, ...] = (_migration_1,)
@@ -355,6 +408,8 @@ class Ledger:
 
     def totals(self, since: date | datetime | None = None, until: date | None = None) -> Totals:
         """Return sums of the records at or after `since` (UTC day or moment), before `until`."""
+        if not isinstance(since, datetime):
+            return self._daily_totals(since, until)
         clauses, params = self._range(since, until)
         sql = (
             # clauses are fixed text; values go through parameters
@@ -363,6 +418,9 @@ class Ledger:
             "SUM(outcome = 'cancelled'), SUM(outcome = 'error'), SUM(outcome = 'dropped') "
             f"FROM usage {clauses} GROUP BY currency"
         )
+        return self._totals_from(sql, params)
+
+    def _totals_from(self, sql: str, params: list[str]) -> Totals:
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
         sums = [0] * 10
@@ -385,12 +443,21 @@ class Ledger:
             dropped=dropped,
         )
 
+    def _daily_totals(self, since: date | None, until: date | None) -> Totals:
+        clauses, params = self._day_range(since, until)
+        sql = (
+            "SELECT currency, SUM(requests), SUM(hit), SUM(miss), SUM(output), "  # noqa: S608
+            "SUM(cost_fe), SUM(shown), SUM(accepted), SUM(cancelled), SUM(errors), "
+            f"SUM(dropped) FROM daily {clauses} GROUP BY currency"
+        )
+        return self._totals_from(sql, params)
+
     def per_day(self, start: date, end: date) -> list[DayRow]:
         """Return one row per UTC day from `start` to `end` inclusive, idle days included."""
-        clauses, params = self._range(start, end + timedelta(days=1))
+        clauses, params = self._day_range(start, end + timedelta(days=1))
         sql = (
-            "SELECT substr(ts, 1, 10), currency, COUNT(*), SUM(hit), SUM(miss), "  # noqa: S608
-            f"SUM(output), SUM(cost_fe) FROM usage {clauses} GROUP BY 1, 2"
+            "SELECT day, currency, requests, hit, miss, output, cost_fe "  # noqa: S608
+            f"FROM daily {clauses}"
         )
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
@@ -453,6 +520,18 @@ class Ledger:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @staticmethod
+    def _day_range(since: date | None, until: date | None) -> tuple[str, list[str]]:
+        clauses: list[str] = []
+        params: list[str] = []
+        if since is not None:
+            clauses.append("day >= ?")
+            params.append(since.isoformat())
+        if until is not None:
+            clauses.append("day < ?")
+            params.append(until.isoformat())
+        return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     @staticmethod
     def _range(since: date | datetime | None, until: date | None) -> tuple[str, list[str]]:

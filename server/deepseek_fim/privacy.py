@@ -64,8 +64,12 @@ _TOKENS = re.compile(
 # The name must end with the keyword: ``db_password`` and ``API_TOKEN`` are masked,
 # ``token_type`` and ``password_prompt`` are not.
 _SENSITIVE_NAME = (
-    r"[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
+    r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]*?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
     r"|private[_-]?key|secret[_-]?key)"
+)
+# Searched in the lower-cased text: much faster than re.IGNORECASE on every line.
+_SENSITIVE_WORD = re.compile(
+    r"passw(?:or)?d|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
 )
 # name = "value", name: 'value', "name": "value", NAME="value" (not empty, not a placeholder).
 _ASSIGNED = re.compile(
@@ -124,5 +128,27 @@ def mask_secrets(text: str) -> str:
     masked = _KEY_BLOCK_TAIL.sub(_keep_breaks, text) if "-----END" in text else text
     masked = _KEY_BLOCK.sub(_keep_breaks, masked)
     masked = _TOKENS.sub(MASK, masked)
-    masked = _ASSIGNED.sub(_mask_assigned, masked)
-    return _ENV_ASSIGNED.sub(_mask_env, masked)
+    return _mask_assignments(masked)
+
+
+def _mask_assignments(text: str) -> str:
+    """Run the assignment patterns only on lines that contain a sensitive word (fast path)."""
+    pieces: list[str] = []
+    done = 0
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters change length when lower-cased
+        lowered = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+    for hit in _SENSITIVE_WORD.finditer(lowered):
+        if hit.start() < done:
+            continue
+        start = text.rfind("\n", 0, hit.start()) + 1
+        end = text.find("\n", hit.end())
+        end = len(text) if end < 0 else end
+        line = _ASSIGNED.sub(_mask_assigned, text[start:end])
+        pieces.append(text[done:start])
+        pieces.append(_ENV_ASSIGNED.sub(_mask_env, line))
+        done = end
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)

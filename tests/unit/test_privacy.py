@@ -158,3 +158,9 @@ def test_masking_keeps_line_count_on_mixed_text() -> None:
     assert masked.count("\n") == text.count("\n")
     assert FAKE_SK not in masked and FAKE_GITHUB not in masked and "ZmFrZQ" not in masked
     assert masked.startswith("import os\n")
+
+
+def test_case_and_length_changing_characters() -> None:
+    text = 'İstanbul = 1\nDB_PASSWORD = "fake-pass-9"\nx = "İİ"'
+    masked = mask_secrets(text)
+    assert masked == 'İstanbul = 1\nDB_PASSWORD = "<masked>"\nx = "İİ"'

@@ -194,7 +194,7 @@ def resolve_grant_start(
     if config.start_date is not None:
         return config.start_date, "setting"
     if remember:
-        return ledger.grant_start(), "firstRun"
+        return ledger.grant_start(today), "firstRun"
     remembered = ledger.remembered_grant_start()
     return (remembered, "firstRun") if remembered is not None else (today, "today")
 

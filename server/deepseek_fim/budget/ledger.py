@@ -328,9 +328,10 @@ class Ledger:
         value = self.get_meta("grant_start")
         return None if value is None else date.fromisoformat(value)
 
-    def grant_start(self) -> date:
-        """Return the first-run date, remembering today (UTC) if this is the first run."""
-        self.claim_meta("grant_start", as_utc(self._clock()).date().isoformat())
+    def grant_start(self, today: date | None = None) -> date:
+        """Return the first-run date, remembering `today` (default: the clock's UTC day) if none."""
+        first = today if today is not None else as_utc(self._clock()).date()
+        self.claim_meta("grant_start", first.isoformat())
         remembered = self.remembered_grant_start()
         assert remembered is not None  # claimed just above, by us or by another process
         return remembered

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { StatusPayload } from '../../src/protocol';
+import { escapeHtml, renderUsageHtml, summaryRows } from '../../src/usageReport';
+
+const status: StatusPayload = {
+  state: 'ok',
+  kind: 'Normal',
+  text: 'DeepSeek 4.62M left · 23d',
+  tooltip: '',
+  grantTokens: 5_000_000,
+  usedTokens: 380_123,
+  remainingTokens: 4_619_877,
+  remainingRatio: 0.924,
+  cost: '0.0412',
+  currency: 'USD',
+  cacheHitRatio: 0.61,
+  balance: { isAvailable: true, total: '8.36', granted: '8.36', toppedUp: '0.00', currency: 'USD', checkedAt: 'now' },
+  session: { requests: 12, cancelled: 3, errors: 0, shown: 9, accepted: 4, acceptanceRate: 0.444, cacheHitRatio: 0.5, latencyP50Ms: 420, latencyP95Ms: 900 },
+  days: [{ date: '2026-11-27', requests: 12, hit: 1280, miss: 70, output: 12, cost: '0.0000170' }],
+};
+
+test('summary rows carry the grant figures formatted', () => {
+  const rows = Object.fromEntries(summaryRows(status));
+  assert.equal(rows.Used, '380,123 of 5,000,000 tokens');
+  assert.equal(rows.Remaining, '4,619,877 tokens (92.4%)');
+  assert.equal(rows['Cost so far'], '0.0412 USD');
+  assert.equal(rows['Cache-hit ratio'], '61.0%');
+  assert.match(rows['Account balance'] ?? '', /^8\.36 USD/);
+});
+
+test('the page has the per-day table and session stats, and no script', () => {
+  const html = renderUsageHtml(status, 'vscode-resource:');
+  assert.match(html, /<td>2026-11-27<\/td><td>12<\/td><td>1,280<\/td><td>70<\/td><td>12<\/td><td>0\.0000170<\/td>/);
+  assert.match(html, /<td>Acceptance rate<\/td><td>44\.4%<\/td>/);
+  assert.match(html, /<td>Latency p50 \/ p95<\/td><td>420 ms \/ 900 ms<\/td>/);
+  assert.ok(!/<script/i.test(html));
+  assert.match(html, /default-src 'none'/);
+});
+
+test('missing figures show a dash and an empty ledger says so', () => {
+  const html = renderUsageHtml({ state: 'noKey', kind: 'Warning', text: 'DeepSeek: no key', tooltip: '' }, 'x');
+  assert.match(html, /No usage recorded/);
+  assert.match(html, /No session statistics/);
+  assert.match(html, /— of — tokens/);
+});
+
+test('text from the server is escaped', () => {
+  assert.equal(escapeHtml(`<b a="1">&'`), '&#60;b a=&#34;1&#34;&#62;&#38;&#39;');
+  const html = renderUsageHtml({ ...status, message: '<img src=x onerror=alert(1)>' }, 'x');
+  assert.ok(!html.includes('<img'));
+});

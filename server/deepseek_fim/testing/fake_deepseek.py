@@ -179,7 +179,7 @@ class FakeDeepSeek:
         return await asyncio.to_thread(self.wait_for_disconnect, timeout)
 
 
-# --- CLI ---------------------------------------------------------------------------------------
+# --- CLI ---
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

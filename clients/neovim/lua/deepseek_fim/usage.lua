@@ -1,0 +1,187 @@
+--- `:DeepSeekFim usage`: the server's `deepseekFim/status` (per-day ledger table and session
+--- statistics) in a scratch buffer.
+
+local lsp = require("deepseek_fim.client")
+
+local M = {}
+
+---@param v any
+---@return string
+local function str(v)
+  if v == nil or v == vim.NIL then
+    return "-"
+  end
+  return tostring(v)
+end
+
+---@param n any
+---@return string
+local function int(n)
+  if type(n) ~= "number" then
+    return str(n)
+  end
+  local s = tostring(math.floor(n + 0.5))
+  local out = s:reverse():gsub("(%d%d%d)", "%1,"):reverse()
+  return (out:gsub("^,", ""):gsub("^%-,", "-"))
+end
+
+---@param r any
+---@return string
+local function pct(r)
+  if type(r) ~= "number" then
+    return str(r)
+  end
+  return ("%.1f%%"):format(r * 100)
+end
+
+---@param ms any
+---@return string
+local function millis(ms)
+  if type(ms) ~= "number" then
+    return str(ms)
+  end
+  return ("%d ms"):format(math.floor(ms + 0.5))
+end
+
+---@param rows string[][]
+---@return string[]
+local function table_lines(rows)
+  local widths = {}
+  for _, row in ipairs(rows) do
+    for i, cell in ipairs(row) do
+      widths[i] = math.max(widths[i] or 0, vim.fn.strdisplaywidth(cell))
+    end
+  end
+  local out = {}
+  for r, row in ipairs(rows) do
+    local cells = {}
+    for i, cell in ipairs(row) do
+      local pad = string.rep(" ", widths[i] - vim.fn.strdisplaywidth(cell))
+      cells[i] = i == 1 and (cell .. pad) or (pad .. cell)
+    end
+    out[#out + 1] = table.concat(cells, "  ")
+    if r == 1 then
+      local rule = {}
+      for i = 1, #row do
+        rule[i] = string.rep("-", widths[i])
+      end
+      out[#out + 1] = table.concat(rule, "  ")
+    end
+  end
+  return out
+end
+
+--- Lines of the usage report for a `deepseekFim/status` result.
+---@param status table
+---@return string[]
+function M.render(status)
+  local lines = { "DeepSeek FIM usage", "" }
+  lines[#lines + 1] = ("State:      %s"):format(str(status.state))
+  lines[#lines + 1] = ("Budget:     %s"):format(str(status.text))
+  if status.tooltip and status.tooltip ~= vim.NIL then
+    lines[#lines + 1] = ("            %s"):format(str(status.tooltip))
+  end
+  if status.message and status.message ~= vim.NIL then
+    lines[#lines + 1] = ("Action:     %s"):format(str(status.message))
+  end
+  lines[#lines + 1] = ("Grant:      %s used of %s, %s left, %s days left (until %s)"):format(
+    int(status.usedTokens),
+    int(status.grantTokens),
+    int(status.remainingTokens),
+    str(status.daysLeft),
+    str(status.expiresOn)
+  )
+  lines[#lines + 1] = ("Cost:       %s %s"):format(str(status.cost), str(status.currency))
+  lines[#lines + 1] = ("Burn rate:  %s tokens/day, runs out %s"):format(
+    int(status.burnRatePerDay),
+    str(status.runOutOn)
+  )
+  local session = status.session
+  if type(session) == "table" then
+    lines[#lines + 1] = ""
+    lines[#lines + 1] = "This session"
+    lines[#lines + 1] = ("  requests %s, cancelled %s, errors %s, shown %s, accepted %s (%s)"):format(
+      int(session.requests),
+      int(session.cancelled),
+      int(session.errors),
+      int(session.shown),
+      int(session.accepted),
+      pct(session.acceptanceRate)
+    )
+    lines[#lines + 1] = ("  cache hit %s, latency p50 %s, p95 %s"):format(
+      pct(session.cacheHitRatio),
+      millis(session.latencyP50Ms),
+      millis(session.latencyP95Ms)
+    )
+  end
+  local days = status.days
+  lines[#lines + 1] = ""
+  lines[#lines + 1] = "Per day"
+  if type(days) ~= "table" or #days == 0 then
+    lines[#lines + 1] = "  (no requests recorded yet)"
+    return lines
+  end
+  local rows = { { "date", "requests", "cache hit", "cache miss", "output", "cost" } }
+  local total = { requests = 0, hit = 0, miss = 0, output = 0 }
+  for _, day in ipairs(days) do
+    rows[#rows + 1] = {
+      str(day.date),
+      int(day.requests),
+      int(day.hit),
+      int(day.miss),
+      int(day.output),
+      str(day.cost),
+    }
+    for k in pairs(total) do
+      total[k] = total[k] + (tonumber(day[k]) or 0)
+    end
+  end
+  rows[#rows + 1] = {
+    "total",
+    int(total.requests),
+    int(total.hit),
+    int(total.miss),
+    int(total.output),
+    str(status.cost),
+  }
+  for _, l in ipairs(table_lines(rows)) do
+    lines[#lines + 1] = "  " .. l
+  end
+  return lines
+end
+
+--- Show lines in a scratch buffer in a split (`q` closes it).
+---@param lines string[]
+---@return integer bufnr
+function M.show(lines)
+  local buf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+  vim.bo[buf].modifiable = false
+  vim.bo[buf].bufhidden = "wipe"
+  vim.bo[buf].filetype = "deepseekfim"
+  vim.api.nvim_buf_set_name(buf, "deepseek-fim://usage/" .. buf)
+  vim.cmd("botright split")
+  vim.api.nvim_win_set_buf(0, buf)
+  vim.keymap.set("n", "q", "<Cmd>close<CR>", { buffer = buf, nowait = true })
+  return buf
+end
+
+--- Ask the server for its status and show the report.
+---@param timeout_ms? integer
+---@return integer|nil bufnr
+function M.open(timeout_ms)
+  local client = lsp.get(0) or lsp.all()[1]
+  if not client then
+    vim.notify("deepseek-fim: the language server is not running", vim.log.levels.WARN)
+    return nil
+  end
+  local res = lsp.request_sync(client, "deepseekFim/status", {}, timeout_ms or 5000)
+  if not res or res.err then
+    local msg = res and res.err and res.err.message or "no answer"
+    vim.notify("deepseek-fim: deepseekFim/status failed: " .. msg, vim.log.levels.ERROR)
+    return nil
+  end
+  return M.show(M.render(res.result or {}))
+end
+
+return M

@@ -15,6 +15,7 @@ from pathlib import Path
 from deepseek_fim.context import Snippet, build_context
 from deepseek_fim.postprocess import postprocess
 from deepseek_fim.privacy import mask_secrets
+from deepseek_fim.tokens import estimate_line_tokens
 
 SIZES = (1_000, 10_000, 100_000)
 MODEL_OUTPUT = "parser.add_argument('--verbose', action='store_true')\n    return parser"
@@ -30,7 +31,7 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def measure(lines: list[str], repeat: int, *, mask: bool) -> tuple[list[float], int]:
+def measure(lines: list[str], repeat: int, *, mask: bool, cold: bool) -> tuple[list[float], int]:
     middle = len(lines) // 2
     snippet = Snippet(path="src/util.py", text="\n".join(lines[:60]))
     samples: list[float] = []
@@ -38,6 +39,8 @@ def measure(lines: list[str], repeat: int, *, mask: bool) -> tuple[list[float], 
     for i in range(repeat):
         line = middle + (i % 7)
         col = min(len(lines[line]), 8)
+        if cold:
+            estimate_line_tokens.cache_clear()
         start = time.perf_counter()
         ctx = build_context(
             lines, line, col, path="src/app.py", language_id="python", snippets=[snippet]
@@ -59,17 +62,24 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"source: {args.source}, {args.repeat} runs per size, snippet + 1500/500 budgets")
-    print(f"{'lines':>8} | {'tokens':>6} | {'p50 ms':>7} | {'p95 ms':>7} | {'+mask p50':>9}")
-    print(f"{'-' * 8}-+-{'-' * 6}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 9}")
+    print("cold: line-estimate cache cleared before each run; warm: a keystroke in the same region")
+    head = ("lines", "tokens", "cold p50", "cold p95", "warm p50", "warm p95", "+mask p50")
+    print(" | ".join(f"{h:>9}" for h in head) + "   (ms)")
+    print("-+-".join("-" * 9 for _ in head))
     for size in SIZES:
         lines = document(args.source, size)
-        measure(lines, 20, mask=False)  # warm-up
-        samples, tokens = measure(lines, args.repeat, mask=False)
-        masked, _ = measure(lines, args.repeat, mask=True)
-        print(
-            f"{size:>8} | {tokens:>6} | {statistics.median(samples):>7.3f} | "
-            f"{percentile(samples, 0.95):>7.3f} | {statistics.median(masked):>9.3f}"
+        measure(lines, 20, mask=False, cold=False)  # warm-up
+        cold, tokens = measure(lines, args.repeat, mask=False, cold=True)
+        warm, _ = measure(lines, args.repeat, mask=False, cold=False)
+        masked, _ = measure(lines, args.repeat, mask=True, cold=False)
+        row = (
+            statistics.median(cold),
+            percentile(cold, 0.95),
+            statistics.median(warm),
+            percentile(warm, 0.95),
+            statistics.median(masked),
         )
+        print(f"{size:>9} | {tokens:>9} | " + " | ".join(f"{v:>9.3f}" for v in row))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import logging
 import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ _PUNCT_TAIL = 0.25
 _CJK_PER_CHAR = 0.55
 _NEWLINE_RUN = 1.0
 _EMPTY_LINE = 0.3
+_LINE_CACHE_SIZE = 16_384
 # Non-ASCII characters outside CJK runs, by UTF-8 length: Latin/Cyrillic/Greek (2 bytes),
 # Hangul and CJK punctuation (3 bytes), emoji (4 bytes).
 _NON_ASCII_BY_UTF8_LEN = (0.0, 0.0, 0.5, 0.95, 1.6)
@@ -55,6 +57,13 @@ def _table(table: tuple[float, ...], tail: float, n: int) -> float:
     if n <= last:
         return table[n]
     return table[last] + (n - last) * tail
+
+
+# Flat lookups up to _FLAT_MAX characters keep the hot loop free of calls.
+_FLAT_MAX = 64
+_WORD_COST = tuple(_table(_WORD, _WORD_TAIL, n) for n in range(_FLAT_MAX + 1))
+_PWORD_COST = tuple(_table(_PWORD, _PWORD_TAIL, n) for n in range(_FLAT_MAX + 1))
+_PUNCT_COST = tuple(_table(_PUNCT, _PUNCT_TAIL, n) for n in range(_FLAT_MAX + 1))
 
 
 def _non_ascii(piece: str) -> float:
@@ -76,24 +85,31 @@ def _non_ascii(piece: str) -> float:
 def estimate_tokens_float(text: str) -> float:
     """Estimated token count of ``text`` as a float (sums without rounding error)."""
     total = 0.0
+    flat = _FLAT_MAX
     for m in _PIECE.finditer(text):
         kind = m.lastindex
         piece = m.group()
-        if kind in (1, 7):
-            total += 1.0
-        elif kind == 6:
-            total += _NEWLINE_RUN
-        elif kind == 2:
-            total += max(1.0, _CJK_PER_CHAR * len(piece))
-        elif not piece.isascii():
-            total += _non_ascii(piece)
-        elif kind == 4:
-            total += _table(_WORD, _WORD_TAIL, len(piece))
-        elif kind == 3:
-            total += _table(_PWORD, _PWORD_TAIL, len(piece))
+        size = len(piece)
+        if kind == 4 or kind == 3:
+            if not piece.isascii():
+                total += _non_ascii(piece)
+            elif kind == 4:
+                total += _WORD_COST[size] if size <= flat else _table(_WORD, _WORD_TAIL, size)
+            else:
+                total += _PWORD_COST[size] if size <= flat else _table(_PWORD, _PWORD_TAIL, size)
         elif kind == 5:
-            total += _punct(piece)
+            if not piece.isascii():
+                total += _non_ascii(piece)
+            elif size <= 8:
+                total += _PUNCT_COST[size]
+            else:
+                total += _punct(piece)
+        elif kind == 2:
+            total += max(1.0, _CJK_PER_CHAR * size)
+        elif kind == 8 and not piece.isascii():
+            total += _non_ascii(piece)
         else:
+            # Digit groups, newline runs and blank runs are one token each.
             total += 1.0
     return total
 
@@ -113,13 +129,17 @@ def estimate_tokens(text: str) -> int:
     return max(1, math.ceil(estimate_tokens_float(text) - 0.5))
 
 
+@lru_cache(maxsize=_LINE_CACHE_SIZE)
 def estimate_line_tokens(line: str) -> float:
-    """Estimated tokens one line costs inside a larger text, including its line break."""
+    """Estimated tokens one line costs inside a larger text, including its line break.
+
+    Cached: between keystrokes only the cursor line changes, so windows are re-estimated
+    almost for free.
+    """
     if not line:
         return _EMPTY_LINE
     # The pre-tokenizer glues a line break to the punctuation or blanks before it.
-    last = line[-1]
-    if last.isalnum():
+    if line[-1].isalnum():
         return estimate_tokens_float(line) + _NEWLINE_RUN
     return estimate_tokens_float(line)
 

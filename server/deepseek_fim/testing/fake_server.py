@@ -369,6 +369,7 @@ class FakeServer:
             "Cache-Control": "no-cache",
             "Connection": "keep-alive" if ex.request.keep_alive else "close",
         }
+        ex.state.update(ex.entry, status=200)
         return await ex.send(response_head(200, headers))
 
     async def _send_json(

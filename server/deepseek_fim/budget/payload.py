@@ -174,17 +174,19 @@ def compact(n: int) -> str:
     n = abs(n)
     if n < 1000:
         return f"{sign}{n}"
-    for power, suffix in ((9, "B"), (6, "M"), (3, "k")):
-        if n >= 10**power:
-            digits = 3 - len(str(n // 10**power))
-            value = round(Decimal(n) / Decimal(10**power), max(digits, 0))
-            if value >= 1000 and suffix != "B":
-                continue  # 999,999 rounds to 1000k: show it as 1M
-            text = format(value, "f")
-            if "." in text:
-                text = text.rstrip("0").rstrip(".")
-            return f"{sign}{text}{suffix}"
-    return f"{sign}{n}"
+    units = ((3, "k"), (6, "M"), (9, "B"))
+    index = max(i for i, (power, _) in enumerate(units) if n >= 10**power)
+    while True:
+        power, suffix = units[index]
+        digits = 3 - len(str(n // 10**power))
+        value = round(Decimal(n) / Decimal(10**power), max(digits, 0))
+        if value < 1000 or index == len(units) - 1:
+            break
+        index += 1  # 999,999 rounds to 1000k: show it as 1M
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{sign}{text}{suffix}"
 
 
 def _pct(ratio: float) -> str:

@@ -59,6 +59,7 @@ def _grant(hit: int = 230_000, miss: int = 140_000, output: int = 10_123) -> Gra
         (999, "999"),
         (1000, "1k"),
         (1234, "1.23k"),
+        (1165, "1.17k"),  # half up, not half even
         (12_000, "12k"),
         (12_345, "12.3k"),
         (950_000, "950k"),
@@ -215,7 +216,7 @@ def test_balance_view_picks_the_currency() -> None:
     assert BalanceView.from_balance(True, infos, NOW).currency == "USD"
     assert BalanceView.from_balance(True, infos[:1], NOW).total == Decimal(60)
     empty = BalanceView.from_balance(False, [], NOW)
-    assert (empty.is_available, empty.total, empty.currency) == (False, 0, "USD")
+    assert (empty.is_available, empty.total, empty.currency) == (False, Decimal(0), "USD")
 
 
 def test_status_payload_adds_session_and_days() -> None:

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any, Literal, Protocol
 
 from deepseek_fim.budget.clock import as_utc, iso_utc_seconds
@@ -179,7 +179,8 @@ def compact(n: int) -> str:
     while True:
         power, suffix = units[index]
         digits = 3 - len(str(n // 10**power))
-        value = round(Decimal(n) / Decimal(10**power), max(digits, 0))
+        quantum = Decimal(1).scaleb(-max(digits, 0))
+        value = (Decimal(n) / Decimal(10**power)).quantize(quantum, rounding=ROUND_HALF_UP)
         if value < 1000 or index == len(units) - 1:
             break
         index += 1  # 999,999 rounds to 1000k: show it as 1M

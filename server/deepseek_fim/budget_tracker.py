@@ -1,0 +1,259 @@
+"""The budget as the completion service sees it: one object over ledger, prices, grant and state.
+
+It turns what happened to a request (usage, an API error, a cancellation, an accept) into ledger
+records and state-machine inputs, and answers the two questions the service asks before sending
+(`may_send`) and the clients ask afterwards (`payload`, `status_payload`). The pieces it composes
+live in `deepseek_fim.budget`; this module only wires them to the DeepSeek client's types.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from deepseek_fim.budget.clock import Clock, as_utc, utc_now
+from deepseek_fim.budget.grant import GrantConfig, grant_status
+from deepseek_fim.budget.ledger import Ledger, Outcome
+from deepseek_fim.budget.payload import BalanceView, LastCompletion, payload_for, status_payload
+from deepseek_fim.budget.prices import PriceTable
+from deepseek_fim.budget.state import BudgetState, ErrorKind, should_check_balance
+from deepseek_fim.budget.thresholds import claim_notices
+from deepseek_fim.deepseek import (
+    ApiTimeout,
+    Balance,
+    ConnectionFailed,
+    DeepSeekError,
+    NoApiKey,
+    Usage,
+)
+from deepseek_fim.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+MessageKind = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A ledger record just written: its id and what it cost."""
+
+    record_id: int
+    cost: Decimal
+    currency: str
+
+
+def error_kind(exc: DeepSeekError) -> ErrorKind | None:
+    """Map a client error to the state machine's input (None: the error changes no state)."""
+    if isinstance(exc, ApiTimeout):
+        return "timeout"
+    if isinstance(exc, ConnectionFailed):
+        return "connection"
+    if isinstance(exc, NoApiKey):
+        return None
+    return exc.status
+
+
+class BudgetTracker:
+    """Ledger records, grant figures, budget state and payloads for one server process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        on_change: Callable[[], None],
+        clock: Clock = utc_now,
+    ) -> None:
+        """Open the ledger in the settings' data dir and start in the state the settings imply."""
+        self._clock = clock
+        self._on_change = on_change
+        self._session_id = uuid.uuid4().hex
+        self._ledger = Ledger(settings.data_dir, clock=clock)
+        self._state = BudgetState(
+            has_key=bool(settings.api_key), enabled=settings.enabled, clock=clock
+        )
+        self._configure_tables(settings)
+        self._document_state: str | None = None
+        self._balance: BalanceView | None = None
+        self._balance_checked_at: Any = None
+        self._active_since_balance = False
+        self._last: LastCompletion | None = None
+        self._messages: list[tuple[str, MessageKind]] = []
+        self._refresh_grant()
+
+    def _configure_tables(self, settings: Settings) -> None:
+        self._prices = PriceTable(settings.prices)
+        grant = settings.grant
+        self._grant_config = GrantConfig(grant.tokens, grant.start_date, grant.days)
+        for problem in self._prices.problems:
+            self._messages.append((f"DeepSeek FIM: ignoring a price setting: {problem}", "warning"))
+
+    def configure(self, settings: Settings, *, key_changed: bool) -> None:
+        """Apply new settings; a changed key ends any pause."""
+        self._configure_tables(settings)
+        self._state.set_enabled(settings.enabled)
+        if key_changed:
+            self._state.on_key_changed(bool(settings.api_key))
+        self._refresh_grant()
+        self._on_change()
+
+    def close(self) -> None:
+        """Close the ledger."""
+        self._ledger.close()
+
+    # ----- before a request
+
+    def set_document_state(self, reason: str | None) -> None:
+        """The active document's own reason not to send (`excluded`, `disabled`, ...), or None."""
+        if reason != self._document_state:
+            self._document_state = reason
+            self._on_change()
+
+    def may_send(self) -> bool:
+        """True if the budget state allows a request now."""
+        self._active_since_balance = True
+        return self._state.may_send()
+
+    def balance_check_due(self) -> bool:
+        """Whether `GET /user/balance` should be called now (start, after 402, every 10 min)."""
+        return should_check_balance(
+            self._clock(),
+            self._balance_checked_at,
+            self._active_since_balance,
+            self._state.balance_check_due,
+        )
+
+    # ----- after a request
+
+    def record(self, *, model: str, usage: Usage | None, latency_ms: int, outcome: str) -> Recorded:
+        """Write one answered request to the ledger (committed before returning)."""
+        hit, miss, output = (usage.hit, usage.miss, usage.output) if usage else (0, 0, 0)
+        now = self._clock()
+        row = self._prices.row(model, as_utc(now))
+        cost = row.cost(hit, miss, output)
+        record_id = self._ledger.record(
+            model=model,
+            hit=hit,
+            miss=miss,
+            output=output,
+            cost=cost,
+            currency=row.currency,
+            outcome=outcome,
+            latency_ms=latency_ms,
+            session_id=self._session_id,
+            at=now,
+        )
+        if usage is not None:
+            self._last = LastCompletion(hit, miss, output, cost, latency_ms)
+        self._after_record()
+        return Recorded(record_id, cost, row.currency)
+
+    def record_cancelled(self, model: str, latency_ms: int) -> None:
+        """A request aborted before its usage arrived: recorded, with no tokens known."""
+        self.record(model=model, usage=None, latency_ms=latency_ms, outcome=Outcome.CANCELLED)
+
+    def on_success(self) -> None:
+        """A request was answered."""
+        self._state.on_success()
+
+    def on_error(self, exc: DeepSeekError, *, model: str | None, latency_ms: int) -> None:
+        """A request failed: record it (with any usage a partial answer carried), update state."""
+        partial = exc.partial if isinstance(exc, ConnectionFailed) else None
+        if model is not None and not isinstance(exc, NoApiKey):
+            self._ledger.record(
+                model=model,
+                hit=partial.usage.hit if partial and partial.usage else 0,
+                miss=partial.usage.miss if partial and partial.usage else 0,
+                output=partial.usage.output if partial and partial.usage else 0,
+                cost=self._cost(model, partial.usage if partial else None),
+                currency=self._prices.row(model, as_utc(self._clock())).currency,
+                outcome=Outcome.ERROR,
+                latency_ms=latency_ms,
+                session_id=self._session_id,
+                error=type(exc).__name__ + (f" {exc.status}" if exc.status else ""),
+            )
+        kind = error_kind(exc)
+        if kind is not None:
+            self._state.on_error(kind)
+        self._after_record()
+
+    def _cost(self, model: str, usage: Usage | None) -> Decimal:
+        if usage is None:
+            return Decimal(0)
+        return self._prices.cost(model, as_utc(self._clock()), usage.hit, usage.miss, usage.output)
+
+    def on_balance(self, balance: Balance) -> None:
+        """A balance check answered."""
+        now = self._clock()
+        self._balance_checked_at = now
+        self._active_since_balance = False
+        self._balance = BalanceView.from_balance(balance.is_available, balance.infos, now)
+        self._state.on_balance(balance.is_available)
+        self._on_change()
+
+    def balance_failed(self) -> None:
+        """A balance check failed (e.g. the key may not read balances): retry only later."""
+        self._balance_checked_at = self._clock()
+        self._active_since_balance = False
+
+    def accepted(self, record_id: int, accepted_chars: int | None) -> None:
+        """The user accepted (part of) a suggestion."""
+        if not self._ledger.set_outcome(record_id, Outcome.ACCEPTED, accepted_chars):
+            logger.warning("accept for unknown record %s", record_id)
+        self._after_record()
+
+    def resume(self) -> None:
+        """The user asked to resume after a pause."""
+        self._state.on_resume()
+        self._on_change()
+
+    def _after_record(self) -> None:
+        self._refresh_grant()
+        self._on_change()
+
+    def _refresh_grant(self) -> None:
+        grant = grant_status(self._ledger, self._grant_config, clock=self._clock)
+        self._state.on_grant(grant)
+        for notice in claim_notices(self._ledger, grant, self._state.state()):
+            self._messages.append((notice.message, notice.severity))
+
+    # ----- for the clients
+
+    @property
+    def state_name(self) -> str:
+        """The state the payload shows."""
+        return str(self.payload()["state"])
+
+    def payload(self) -> dict[str, Any]:
+        """The `deepseekFim/budget` payload, with the figures re-read from the shared ledger."""
+        self._refresh_grant()
+        payload = payload_for(
+            self._state,
+            now=self._clock(),
+            excluded=self._document_state == "excluded",
+            balance=self._balance,
+            last=self._last,
+        )
+        if self._document_state == "disabled" and payload["state"] != "disabled":
+            payload = payload_for(self._state, now=self._clock(), balance=self._balance)
+            payload.update(state="disabled", kind="Inactive", text="DeepSeek off")
+        return payload
+
+    def status_payload(self, extra_session: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The `deepseekFim/status` payload: the budget plus session stats and the per-day table."""
+        payload = self.payload()
+        grant = self._state.grant
+        assert grant is not None
+        days = self._ledger.per_day(grant.grant_start, grant.today)
+        result = status_payload(payload, self._ledger.session_stats(self._session_id), days)
+        if extra_session:
+            result["session"].update(extra_session)
+        return result
+
+    def take_messages(self) -> list[tuple[str, MessageKind]]:
+        """Messages to show once (threshold crossings, ignored settings)."""
+        messages, self._messages = self._messages, []
+        return messages

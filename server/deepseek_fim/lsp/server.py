@@ -1,0 +1,375 @@
+"""The language server: LSP methods converted to calls on the completion service and back.
+
+Text synchronisation is taken over from pygls (see `DocumentSyncProtocol`) so that a keystroke
+costs O(edit) in our own document store. Every request gets an answer: API failures and bad input
+become empty results, and only a client's `$/cancelRequest` becomes RequestCancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Generator
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+
+from deepseek_fim import __version__
+from deepseek_fim import settings as settings_mod
+from deepseek_fim.documents import DocumentStore
+from deepseek_fim.service import Completion, CompletionService, MessageKind
+from deepseek_fim.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+BUDGET_NOTIFICATION = "deepseekFim/budget"
+STATUS_REQUEST = "deepseekFim/status"
+ACCEPT_COMMAND = "deepseekFim.accept"
+RESUME_COMMAND = "deepseekFim.resume"
+REFRESH_BALANCE_COMMAND = "deepseekFim.refreshBalance"
+# At most a few budget notifications per second, however fast completions arrive.
+NOTIFY_INTERVAL_S = 0.3
+_WORD_TAIL = re.compile(r"[\w$]+$")
+_MESSAGE_TYPES = {
+    "error": types.MessageType.Error,
+    "warning": types.MessageType.Warning,
+    "info": types.MessageType.Info,
+}
+
+
+class DocumentSyncProtocol(LanguageServerProtocol):
+    """pygls's protocol with text synchronisation left to our own document store.
+
+    pygls rebuilds a document's whole text on each change (O(file) per keystroke); these overrides
+    skip its workspace copy and only run our handlers.
+    """
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(
+        self, params: types.DidOpenTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: types.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(
+        self, params: types.DidCloseTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+class DeepSeekFimServer(LanguageServer):
+    """The server object: pygls plumbing plus our document store and completion service."""
+
+    def __init__(self) -> None:
+        """Create the server with default settings until the client sends its own."""
+        super().__init__(
+            "deepseek-fim",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=DocumentSyncProtocol,
+        )
+        self.documents = DocumentStore()
+        self._service: CompletionService | None = None
+        self._initialization_options: Any = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self._last_payload: dict[str, Any] | None = None
+        self._notify_task: asyncio.Task[None] | None = None
+        self._last_notify = 0.0
+        self._active_uri: str | None = None
+        self._told_no_key = False
+
+    # ----- service lifecycle
+
+    @property
+    def service(self) -> CompletionService:
+        """The completion service, created on first use with the settings known so far."""
+        if self._service is None:
+            current, problems = settings_mod.resolve(self._initialization_options)
+            self._report_problems(problems)
+            self._service = CompletionService(
+                current,
+                self.documents,
+                show_message=self.show,
+                budget_changed=self.budget_changed,
+            )
+        return self._service
+
+    def apply_settings(self, workspace_configuration: Any) -> None:
+        """Recompute the settings from every source and hand them to the service."""
+        current, problems = settings_mod.resolve(
+            self._initialization_options, workspace_configuration
+        )
+        self._report_problems(problems)
+        self.service.configure(current)
+        self.tell_about_missing_key(current)
+        self.budget_changed()
+
+    def tell_about_missing_key(self, current: Settings) -> None:
+        """Say once, plainly, how to get a key when none is set."""
+        if current.api_key or self._told_no_key:
+            return
+        self._told_no_key = True
+        self.show(
+            "DeepSeek FIM: no API key, so no completion is requested. New DeepSeek accounts get a "
+            "free grant of about 5M tokens for 30 days: create a key at "
+            "https://platform.deepseek.com/api_keys, then set DEEPSEEK_API_KEY in the environment "
+            "of your editor or the deepseekFim.apiKey setting (VS Code: the command "
+            '"DeepSeek FIM: Set API Key").',
+            "warning",
+        )
+
+    def _report_problems(self, problems: list[str]) -> None:
+        if problems:
+            self.show(settings_mod.describe_problems(problems), "warning")
+
+    def show(self, message: str, kind: MessageKind) -> None:
+        """Show a message to the user (window/showMessage) and log it."""
+        logger.info("%s", message)
+        self.window_show_message(
+            types.ShowMessageParams(type=_MESSAGE_TYPES[kind], message=message)
+        )
+
+    def spawn(self, coroutine: Any) -> None:
+        """Run a background task, keeping a reference and logging its failure."""
+        task = asyncio.ensure_future(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            logger.warning("Background task failed: %r", exc)
+
+    # ----- budget notifications, coalesced
+
+    def budget_changed(self) -> None:
+        """Schedule a `deepseekFim/budget` notification, at most one per NOTIFY_INTERVAL_S."""
+        if self._notify_task is not None and not self._notify_task.done():
+            return
+        try:
+            self._notify_task = asyncio.ensure_future(self._send_budget())
+        except RuntimeError:  # no running loop (unit use): nothing to notify
+            return
+
+    async def _send_budget(self) -> None:
+        wait = self._last_notify + NOTIFY_INTERVAL_S - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_notify = time.monotonic()
+        service = self.service
+        payload = service.budget.payload()
+        for message, kind in service.budget.take_messages():
+            self.show(message, kind)
+        if payload == self._last_payload:
+            return
+        self._last_payload = payload
+        self.protocol.notify(BUDGET_NOTIFICATION, payload)
+        self._publish_budget_diagnostic(payload)
+
+    def _publish_budget_diagnostic(self, payload: dict[str, Any]) -> None:
+        """The budget line as an Information diagnostic, for clients with no status channel."""
+        if not self.service.settings.budget_diagnostic or self._active_uri is None:
+            return
+        diagnostic = types.Diagnostic(
+            range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+            message=str(payload.get("text", "")),
+            severity=types.DiagnosticSeverity.Information,
+            source="deepseek-fim",
+        )
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=self._active_uri, diagnostics=[diagnostic])
+        )
+
+    def set_active(self, uri: str) -> None:
+        """Remember the document the user works in (for the budget diagnostic)."""
+        previous = self._active_uri
+        if previous not in (None, uri) and self.service.settings.budget_diagnostic:
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=previous, diagnostics=[])
+            )
+        self._active_uri = uri
+
+
+def _accept_command(completion: Completion) -> types.Command:
+    return types.Command(
+        title="Accept DeepSeek completion",
+        command=ACCEPT_COMMAND,
+        arguments=[completion.completion_id],
+    )
+
+
+def _cost_text(completion: Completion) -> str:
+    if completion.cost is None:
+        return "DeepSeek FIM"
+    return f"DeepSeek FIM · {completion.cost:.7f} {completion.currency}".rstrip("0")
+
+
+def create_language_server() -> DeepSeekFimServer:
+    """Create the server with every feature registered."""
+    server = DeepSeekFimServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: DeepSeekFimServer, params: types.InitializeParams) -> None:
+        ls._initialization_options = params.initialization_options
+        # Created here so that the first completion does not pay for opening the ledger.
+        ls.service  # noqa: B018
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: DeepSeekFimServer, params: types.InitializedParams) -> None:
+        await pull_configuration(ls)
+        ls.service.maybe_check_balance()
+
+    async def pull_configuration(ls: DeepSeekFimServer) -> None:
+        workspace = ls.client_capabilities.workspace
+        configuration: Any = None
+        if workspace is not None and workspace.configuration:
+            try:
+                result = await ls.workspace_configuration_async(
+                    types.ConfigurationParams(
+                        items=[types.ConfigurationItem(section=settings_mod.SECTION)]
+                    )
+                )
+                configuration = result[0] if result else None
+            except Exception as exc:  # the client may refuse; its settings then stay unknown
+                logger.info("workspace/configuration failed: %r", exc)
+        ls.apply_settings(configuration)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(
+        ls: DeepSeekFimServer, params: types.DidChangeConfigurationParams
+    ) -> None:
+        pushed = params.settings
+        if isinstance(pushed, dict) and isinstance(pushed.get(settings_mod.SECTION), dict):
+            ls.apply_settings(pushed[settings_mod.SECTION])
+        else:
+            await pull_configuration(ls)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: DeepSeekFimServer, params: types.DidOpenTextDocumentParams) -> None:
+        doc = params.text_document
+        ls.documents.open(doc.uri, doc.language_id, doc.version, doc.text)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: DeepSeekFimServer, params: types.DidChangeTextDocumentParams) -> None:
+        started = time.perf_counter()
+        document = ls.documents.get(params.text_document.uri)
+        if document is None:
+            logger.warning(
+                "didChange for a document that is not open: %s", params.text_document.uri
+            )
+            return
+        for change in params.content_changes:
+            if isinstance(change, types.TextDocumentContentChangePartial):
+                start = document.clamp(change.range.start.line, change.range.start.character)
+                end = document.clamp(change.range.end.line, change.range.end.character)
+                document.replace(start, end, change.text)
+            else:
+                document.set_text(change.text)
+        document.version = params.text_document.version
+        ls.service.counters.edit_ms.append((time.perf_counter() - started) * 1000)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: DeepSeekFimServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.documents.close(params.text_document.uri)
+        ls.service.document_closed(params.text_document.uri)
+
+    async def complete(
+        ls: DeepSeekFimServer, uri: str, position: types.Position
+    ) -> Completion | None:
+        ls.set_active(uri)
+        try:
+            return await ls.service.complete(uri, position.line, position.character)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A bug must not become an error popup at every keystroke: log it, answer empty.
+            logger.exception("Completion failed")
+            return None
+        finally:
+            ls.budget_changed()
+
+    @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
+    async def inline_completion(
+        ls: DeepSeekFimServer, params: types.InlineCompletionParams
+    ) -> types.InlineCompletionList:
+        completion = await complete(ls, params.text_document.uri, params.position)
+        if completion is None:
+            return types.InlineCompletionList(items=[])
+        item = types.InlineCompletionItem(
+            insert_text=completion.text,
+            range=types.Range(params.position, params.position),
+            command=_accept_command(completion),
+        )
+        return types.InlineCompletionList(items=[item])
+
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions())
+    async def completion(
+        ls: DeepSeekFimServer, params: types.CompletionParams
+    ) -> types.CompletionList:
+        result = await complete(ls, params.text_document.uri, params.position)
+        if result is None:
+            return types.CompletionList(is_incomplete=True, items=[])
+        # Menus filter by the word before the cursor, so the item replaces that word.
+        word = _WORD_TAIL.search(result.line_prefix)
+        word_text = word.group(0) if word else ""
+        start_char = params.position.character - len(word_text.encode("utf-16-le")) // 2
+        new_text = word_text + result.text
+        first_line = new_text.split("\n", 1)[0]
+        item = types.CompletionItem(
+            label=first_line if len(first_line) <= 80 else first_line[:79] + "…",
+            kind=types.CompletionItemKind.Text,
+            detail=_cost_text(result),
+            documentation=types.MarkupContent(
+                kind=types.MarkupKind.Markdown, value=f"```\n{new_text}\n```"
+            ),
+            filter_text=new_text,
+            sort_text="0",
+            insert_text_format=types.InsertTextFormat.PlainText,
+            text_edit=types.TextEdit(
+                range=types.Range(
+                    types.Position(params.position.line, max(start_char, 0)), params.position
+                ),
+                new_text=new_text,
+            ),
+            command=_accept_command(result),
+        )
+        return types.CompletionList(is_incomplete=True, items=[item])
+
+    @server.command(ACCEPT_COMMAND)
+    def accept(ls: DeepSeekFimServer, *args: Any) -> None:
+        if args:
+            ls.service.accepted(args[0], args[1] if len(args) > 1 else None)
+        ls.budget_changed()
+
+    @server.command(RESUME_COMMAND)
+    def resume(ls: DeepSeekFimServer, *args: Any) -> None:
+        ls.service.budget.resume()
+        ls.budget_changed()
+
+    @server.command(REFRESH_BALANCE_COMMAND)
+    async def refresh_balance(ls: DeepSeekFimServer, *args: Any) -> None:
+        await ls.service.check_balance()
+        ls.budget_changed()
+
+    @server.feature(STATUS_REQUEST)
+    def status(ls: DeepSeekFimServer, params: Any) -> dict[str, Any]:
+        return ls.service.status_payload()
+
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: DeepSeekFimServer, params: Any) -> None:
+        await ls.service.aclose()
+
+    return server

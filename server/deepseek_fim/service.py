@@ -1,0 +1,424 @@
+"""The completion service: from a document position to text worth showing, and what it cost.
+
+This is the feature class behind the LSP handlers (which only convert types): it decides whether a
+request may be sent at all (key, enabled, excluded file, budget state), schedules it (debounce,
+supersede, typed-ahead reuse), builds the context, calls DeepSeek, post-processes the answer and
+records the usage in the ledger. It knows nothing of LSP types.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from deepseek_fim import context, postprocess, privacy
+from deepseek_fim.budget.ledger import percentile
+from deepseek_fim.budget_tracker import BudgetTracker
+from deepseek_fim.deepseek import (
+    BadRequest,
+    DeepSeekClient,
+    DeepSeekError,
+    FimRequest,
+    FimResult,
+    InsufficientBalance,
+    resolve_model,
+    validate_base_url,
+)
+from deepseek_fim.documents import Document, DocumentStore
+from deepseek_fim.scheduler import RequestScheduler, Shown, TypeAheadCache
+from deepseek_fim.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# Block mode stops at a blank line followed by a dedent-free line: the model rarely means more.
+BLOCK_STOPS = ("\n\n\n",)
+LINE_STOPS = ("\n",)
+
+MessageKind = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Completion:
+    """Text to insert at the cursor, and the ledger record it belongs to."""
+
+    text: str
+    completion_id: str
+    line: int
+    col: int
+    line_prefix: str
+    cost: Decimal | None = None
+    currency: str = "USD"
+
+
+@dataclass
+class SessionCounters:
+    """What this server process did, for `deepseekFim/status` and the benchmark."""
+
+    requests: int = 0
+    typed_ahead: int = 0
+    not_sent_stale: int = 0
+    # Time spent inside the server per completion that reached the API, excluding the
+    # debounce and the API call itself; and per didChange.
+    overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
+    edit_ms: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
+
+    def to_json(self, superseded: int) -> dict[str, Any]:
+        """The counters as the `session` extras of `deepseekFim/status`."""
+        overhead = [round(v * 1000) for v in self.overhead_ms]  # microseconds
+        edits = [round(v * 1000) for v in self.edit_ms]
+        return {
+            "sent": self.requests,
+            "typedAhead": self.typed_ahead,
+            "notSentStale": self.not_sent_stale,
+            "superseded": superseded,
+            "overheadP50Us": percentile(overhead, 0.5),
+            "overheadP95Us": percentile(overhead, 0.95),
+            "editP50Us": percentile(edits, 0.5),
+            "editP95Us": percentile(edits, 0.95),
+        }
+
+
+class CompletionService:
+    """Owns the DeepSeek client, the scheduler and the budget tracker for one server process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        documents: DocumentStore,
+        *,
+        show_message: Callable[[str, MessageKind], None],
+        budget_changed: Callable[[], None],
+    ) -> None:
+        """Build the service; call `configure` again whenever settings change."""
+        self.documents = documents
+        self.scheduler = RequestScheduler()
+        self.typeahead = TypeAheadCache()
+        self.counters = SessionCounters()
+        self._show_message = show_message
+        self._budget_changed = budget_changed
+        self._resolved_model: str | None = None
+        self._model_lock = asyncio.Lock()
+        self._settings = settings
+        self._client: DeepSeekClient | None = None
+        self._base_url_error: str | None = None
+        self.budget = BudgetTracker(settings, on_change=budget_changed)
+        self._background: set[asyncio.Task[None]] = set()
+        self._build_client(settings)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force."""
+        return self._settings
+
+    def _build_client(self, settings: Settings) -> None:
+        try:
+            validate_base_url(settings.base_url)
+            self._base_url_error = None
+        except ValueError as exc:
+            self._base_url_error = str(exc)
+        old = self._client
+        self._client = DeepSeekClient(
+            settings.base_url,
+            settings.api_key,
+            timeout=settings.request_timeout_ms / 1000,
+        )
+        if old is not None:
+            task = asyncio.get_event_loop().create_task(old.aclose())
+            task.add_done_callback(_log_failure)
+
+    def configure(self, settings: Settings) -> None:
+        """Apply new settings: a new key or base URL gets a new client and a fresh model choice."""
+        old = self._settings
+        self._settings = settings
+        if (old.api_key, old.base_url, old.request_timeout_ms) != (
+            settings.api_key,
+            settings.base_url,
+            settings.request_timeout_ms,
+        ):
+            self.scheduler.cancel_all()
+            self._resolved_model = None
+            self._build_client(settings)
+        if old.model != settings.model:
+            self._resolved_model = None
+        self.budget.configure(settings, key_changed=old.api_key != settings.api_key)
+
+    async def aclose(self) -> None:
+        """Cancel the work in flight and close the HTTP client and the ledger."""
+        self.scheduler.cancel_all()
+        for task in list(self._background):
+            task.cancel()
+        if self._client is not None:
+            await self._client.aclose()
+        self.budget.close()
+
+    # ----- the gate: may this document be completed at all?
+
+    def blocked_reason(self, document: Document) -> str | None:
+        """Why this document must not be sent now, as a budget state name, or None."""
+        settings = self._settings
+        if not settings.enabled or document.language_id in settings.disabled_languages:
+            return "disabled"
+        if privacy.is_excluded(_path_of(document.uri), settings.exclude):
+            return "excluded"
+        if not settings.api_key:
+            return "noKey"
+        if self._base_url_error is not None:
+            return "offline"
+        return None
+
+    # ----- one request
+
+    async def complete(
+        self, uri: str, line: int, utf16_char: int, *, debounce: bool = True
+    ) -> Completion | None:
+        """Answer one completion request; None when there is nothing to show.
+
+        Never raises for API or input problems; CancelledError propagates.
+        """
+        started = time.perf_counter()
+        document = self.documents.get(uri)
+        if document is None:
+            return None
+        reason = self.blocked_reason(document)
+        self.budget.set_document_state(reason)
+        if reason is not None:
+            return None
+        if not self.budget.may_send():
+            # Paused or backing off: a balance check (every 10 min at most) notices a top-up.
+            self.maybe_check_balance()
+            return None
+        position = document.clamp(line, utf16_char)
+        line_text = document.lines[position.line]
+        line_prefix, line_suffix = line_text[: position.col], line_text[position.col :]
+        reused = self.typeahead.lookup(
+            uri, position.line, line_prefix, line_suffix, len(document.lines)
+        )
+        if reused is not None:
+            self.counters.typed_ahead += 1
+            text, completion_id = reused
+            return Completion(text, completion_id, position.line, position.col, line_prefix)
+        version = document.version
+        delay = self._settings.debounce_ms / 1000 if debounce else 0.0
+        before_debounce = time.perf_counter() - started
+
+        async def job() -> Completion | None:
+            current = self.documents.get(uri)
+            if current is not document or current.version != version:
+                self.counters.not_sent_stale += 1
+                return None
+            return await self._fetch(document, position.line, position.col, before_debounce)
+
+        return await self.scheduler.run(uri, delay, job)
+
+    async def _fetch(
+        self, document: Document, line: int, col: int, spent: float
+    ) -> Completion | None:
+        settings = self._settings
+        started = time.perf_counter()
+        # Built synchronously from the live buffer: no await has happened since the version check.
+        ctx = context.build_context(
+            document.lines,
+            line,
+            col,
+            path=_path_of(document.uri),
+            language_id=document.language_id,
+            prefix_tokens=settings.prefix_tokens,
+            suffix_tokens=settings.suffix_tokens,
+        )
+        prompt = privacy.mask_secrets(ctx.prompt)
+        suffix = privacy.mask_secrets(ctx.suffix)
+        line_count = len(document.lines)
+        spent += time.perf_counter() - started
+        model = await self._model()
+        if model is None:
+            return None
+        request = FimRequest(
+            model=model,
+            prompt=prompt,
+            suffix=suffix,
+            max_tokens=settings.max_tokens_block
+            if ctx.mode == "block"
+            else settings.max_tokens_line,
+            temperature=settings.temperature,
+            stop=BLOCK_STOPS if ctx.mode == "block" else LINE_STOPS,
+        )
+        result = await self._send(request, retry_model=settings.model == "auto")
+        if result is None:
+            return None
+        started = time.perf_counter()
+        text = postprocess.postprocess(result.text, ctx) if result.complete else None
+        record = self.budget.record(
+            model=result.model or model,
+            usage=result.usage,
+            latency_ms=self._last_latency_ms,
+            outcome="shown" if text else "dropped",
+        )
+        if not text:
+            return None
+        completion_id = str(record.record_id)
+        self.typeahead.remember(
+            document.uri,
+            Shown(line, ctx.line_prefix, ctx.line_suffix, line_count, text, completion_id),
+        )
+        self.counters.overhead_ms.append((spent + time.perf_counter() - started) * 1000)
+        return Completion(
+            text, completion_id, line, col, ctx.line_prefix, record.cost, record.currency
+        )
+
+    async def _send(self, request: FimRequest, *, retry_model: bool) -> FimResult | None:
+        client = self._client
+        if client is None:
+            return None
+        self.counters.requests += 1
+        started = time.monotonic()
+        self._last_latency_ms = 0
+        try:
+            result = await client.complete(request)
+        except asyncio.CancelledError:
+            self._last_latency_ms = _ms_since(started)
+            self.budget.record_cancelled(request.model, self._last_latency_ms)
+            raise
+        except BadRequest as exc:
+            self._last_latency_ms = _ms_since(started)
+            if exc.supported_models and retry_model:
+                chosen = resolve_model(exc.supported_models)
+                if chosen and chosen != request.model:
+                    self._resolved_model = chosen
+                    self._show_message(
+                        f"DeepSeek FIM: the model {request.model} is no longer offered; "
+                        f"switched to {chosen}.",
+                        "warning",
+                    )
+                    return await self._send(
+                        FimRequest(
+                            chosen,
+                            request.prompt,
+                            request.suffix,
+                            request.max_tokens,
+                            request.temperature,
+                            request.stop,
+                        ),
+                        retry_model=False,
+                    )
+            if exc.supported_models:
+                self._show_message(
+                    f"DeepSeek FIM: {exc.message} Set deepseekFim.model to auto or to one of: "
+                    + ", ".join(exc.supported_models),
+                    "error",
+                )
+            self.budget.on_error(exc, model=request.model, latency_ms=self._last_latency_ms)
+            return None
+        except DeepSeekError as exc:
+            self._last_latency_ms = _ms_since(started)
+            logger.info("FIM request failed: %s", exc)
+            self.budget.on_error(exc, model=request.model, latency_ms=self._last_latency_ms)
+            if isinstance(exc, InsufficientBalance):
+                self.maybe_check_balance()
+            return None
+        self._last_latency_ms = _ms_since(started)
+        self.budget.on_success()
+        self.maybe_check_balance()
+        return result
+
+    # ----- the real balance
+
+    def maybe_check_balance(self) -> None:
+        """Start a balance check in the background when one is due (start, 402, 10 minutes)."""
+        if self._settings.api_key and self.budget.balance_check_due():
+            task = asyncio.ensure_future(self.check_balance())
+            self._background.add(task)
+            task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        _log_failure(task)
+
+    async def check_balance(self) -> None:
+        """Ask DeepSeek for the real balance and hand it to the budget."""
+        client = self._client
+        if client is None or not self._settings.api_key or self._base_url_error:
+            return
+        try:
+            balance = await client.balance()
+        except DeepSeekError as exc:
+            logger.info("Balance check failed: %s", exc)
+            self.budget.balance_failed()
+            return
+        self.budget.on_balance(balance)
+
+    def status_payload(self) -> dict[str, Any]:
+        """The `deepseekFim/status` payload with this process's counters."""
+        return self.budget.status_payload(self.counters.to_json(self.scheduler.superseded))
+
+    async def _model(self) -> str | None:
+        settings = self._settings
+        if settings.model != "auto":
+            return settings.model
+        if self._resolved_model is not None:
+            return self._resolved_model
+        async with self._model_lock:
+            if self._resolved_model is not None:
+                return self._resolved_model
+            client = self._client
+            if client is None:
+                return None
+            try:
+                models = await client.list_models()
+            except DeepSeekError as exc:
+                logger.info("Listing models failed: %s", exc)
+                self.budget.on_error(exc, model=None, latency_ms=0)
+                return None
+            chosen = resolve_model(models)
+            if chosen is None:
+                self._show_message(
+                    "DeepSeek FIM: this account lists no FIM-capable model ("
+                    + ", ".join(models)
+                    + "). Set deepseekFim.model to the model to use.",
+                    "error",
+                )
+                return None
+            logger.info("Model resolved to %s", chosen)
+            self._resolved_model = chosen
+            return chosen
+
+    _last_latency_ms: int = 0
+
+    # ----- after the answer
+
+    def accepted(self, completion_id: Any, accepted_chars: Any = None) -> None:
+        """Record that the user accepted (all or part of) a suggestion."""
+        try:
+            record_id = int(completion_id)
+        except (TypeError, ValueError):
+            logger.warning("Ignoring accept for an unknown completion id %r", completion_id)
+            return
+        chars = accepted_chars if isinstance(accepted_chars, int) else None
+        self.budget.accepted(record_id, chars)
+
+    def document_closed(self, uri: str) -> None:
+        """Forget everything about a closed document."""
+        self.scheduler.cancel(uri)
+        self.typeahead.forget(uri)
+
+
+def _path_of(uri: str) -> str:
+    """The path part of a URI, for headers and exclude globs (untitled buffers keep their name)."""
+    from urllib.parse import unquote, urlparse
+
+    parsed = urlparse(uri)
+    return unquote(parsed.path) if parsed.scheme in ("file", "") else unquote(parsed.path or uri)
+
+
+def _ms_since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("Background task failed: %s", task.exception())

@@ -1,0 +1,281 @@
+"""End to end: the server subprocess, a scripted LSP client and the loopback fake DeepSeek API."""
+
+import asyncio
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from deepseek_fim.testing.lsp_session import Session
+
+
+SOURCE = "def add(a, b):\n    "
+URI = "file:///work/project/app.py"
+
+
+async def test_round_trip_sends_prefix_and_suffix(session, fake):
+    fake.configure(completion="return a + b")
+    session.open(URI, "import os\n\ndef add(a, b):\n    \n\nprint(add(1, 2))\n")
+    texts = await session.inline(URI, types.Position(3, 4))
+    assert texts == ["return a + b"]
+    [request] = fake.fim_requests()
+    body = request["body"]
+    assert body["prompt"].endswith("import os\n\ndef add(a, b):\n    ")
+    assert "Path: /work/project/app.py" in body["prompt"]
+    assert body["suffix"].startswith("\n\nprint(add(1, 2))")
+    assert body["model"] == "deepseek-flash"  # auto: the fake lists no deepseek-chat
+    assert body["stream"] is True
+    assert request["has_auth"]
+
+
+async def test_completion_request_gets_the_same_text(session, fake):
+    fake.configure(completion="al = a + b")
+    session.open(URI, "def add(a, b):\n    tot")
+    result = await session.client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(URI), types.Position(1, 7))
+    )
+    [item] = result.items
+    # The item replaces the word before the cursor so that menus can filter on it.
+    assert item.text_edit.new_text == "total = a + b"
+    assert item.label == "total = a + b"
+    assert item.text_edit.range.start.character == 4
+    assert item.command.command == "deepseekFim.accept"
+
+
+async def test_rapid_typing_sends_at_most_two_requests(server_env, fake):
+    session = await Session.start(server_env, {"debounceMs": 250})
+    try:
+        session.open(URI, SOURCE)
+        futures = []
+        previous = None
+        for char in "return a ":
+            session.type_text(URI, char)
+            msg_id, future = session.request_inline(URI)
+            if previous is not None:
+                session.cancel(previous)
+            previous = msg_id
+            futures.append(future)
+            await asyncio.sleep(0.03)
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        assert not isinstance(results[-1], BaseException)
+        assert results[-1].items, "the last request gets the completion"
+        assert len(fake.fim_requests()) <= 2
+        for earlier in results[:-1]:
+            # Each outdated request was answered: cancelled or empty, never left hanging.
+            assert isinstance(earlier, JsonRpcException) or list(earlier.items) == []
+    finally:
+        await session.stop()
+
+
+async def test_cancel_aborts_the_http_request(session, fake):
+    fake.configure(latency_ms=3000)
+    session.open(URI, SOURCE)
+    msg_id, future = session.request_inline(URI)
+    await fake.wait_for_requests_async(2, timeout=5, finished=False)  # /models, then FIM
+    session.cancel(msg_id)
+    with pytest.raises(JsonRpcException) as raised:
+        await asyncio.wait_for(future, 5)
+    assert raised.value.code == -32800  # RequestCancelled
+    await fake.wait_for_disconnect_async(timeout=5)
+    [request] = fake.fim_requests()
+    assert request["disconnected"] and not request["completed"]
+
+
+async def test_newer_request_supersedes_older_one(session, fake):
+    fake.configure(latency_ms=500)
+    session.open(URI, SOURCE)
+    _, first = session.request_inline(URI)
+    await asyncio.sleep(0.2)
+    _, second = session.request_inline(URI)
+    first_result = await asyncio.wait_for(first, 2)
+    assert list(first_result.items) == []  # answered at once when superseded
+    assert not second.done()
+    second_result = await asyncio.wait_for(second, 5)
+    assert [i.insert_text for i in second_result.items] == ["return a + b"]
+
+
+async def test_stale_version_is_not_sent(server_env, fake):
+    session = await Session.start(server_env, {"debounceMs": 200})
+    try:
+        session.open(URI, SOURCE)
+        _, future = session.request_inline(URI)
+        await asyncio.sleep(0.05)
+        session.type_text(URI, "r")  # the document moves on during the debounce
+        result = await asyncio.wait_for(future, 3)
+        assert list(result.items) == []
+        assert fake.fim_requests() == []
+    finally:
+        await session.stop()
+
+
+@pytest.mark.parametrize(
+    ("status", "state"),
+    [
+        (400, None),
+        (401, "authFailed"),
+        (402, "exhausted"),
+        (422, None),
+        (429, "throttled"),
+        (500, "throttled"),
+        (503, "throttled"),
+    ],
+)
+async def test_api_errors_become_empty_results_and_a_state(session, fake, status, state):
+    fake.script({"status": status})
+    session.open(URI, SOURCE)
+    assert await session.inline(URI) == []
+    if state is not None:
+        payload = await session.wait_for_budget(lambda p: p["state"] == state)
+        assert payload["kind"] in ("Warning", "Error")
+    # The server is alive and answers the next request.
+    status_payload = await session.status()
+    assert "state" in status_payload
+
+
+async def test_dropped_connection_and_truncated_stream(session, fake):
+    session.open(URI, SOURCE)
+    fake.script({"drop": True})
+    assert await session.inline(URI) == []
+    await session.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="deepseekFim.resume")
+    )
+    fake.script({"truncate": True, "text": "return a + b + c + d"})
+    session.type_text(URI, "r")
+    assert await session.inline(URI) == []  # a truncated answer is never inserted
+
+
+async def test_timeout_is_an_empty_result(server_env, fake):
+    session = await Session.start(server_env, {"debounceMs": 0, "requestTimeoutMs": 300})
+    try:
+        fake.configure(latency_ms=2000)
+        session.open(URI, SOURCE)
+        assert await asyncio.wait_for(session.inline(URI), 5) == []
+    finally:
+        await session.stop()
+
+
+async def test_keep_alive_flood_still_completes(session, fake):
+    fake.configure(keepalive_lines=200, keepalive_interval_ms=1)
+    session.open(URI, SOURCE)
+    assert await session.inline(URI) == ["return a + b"]
+
+
+@pytest.mark.parametrize("usage_location", ["last_chunk", "separate"])
+async def test_usage_reaches_the_budget_wherever_it_comes(session, fake, usage_location):
+    fake.configure(usage_location=usage_location)
+    session.open(URI, SOURCE)
+    assert await session.inline(URI) == ["return a + b"]
+    [request] = fake.fim_requests()
+    usage = request["usage"]
+    payload = await session.wait_for_budget(lambda p: p.get("usedTokens", 0) > 0)
+    expected = usage["prompt_tokens"] + usage["completion_tokens"]
+    assert payload["usedTokens"] == expected
+
+
+async def test_no_key_sends_nothing_and_says_how_to_get_one(server_env, fake):
+    env = {**server_env, "DEEPSEEK_API_KEY": ""}
+    session = await Session.start(env, {"debounceMs": 0})
+    try:
+        session.open(URI, SOURCE)
+        assert await session.inline(URI) == []
+        assert fake.requests == []
+        assert any("platform.deepseek.com" in m.message for m in session.messages)
+        await session.wait_for_budget(lambda p: p["state"] == "noKey")
+    finally:
+        await session.stop()
+
+
+async def test_excluded_file_is_never_sent(session, fake):
+    session.open("file:///work/project/.env", "API_TOKEN=", language_id="dotenv")
+    assert await session.inline("file:///work/project/.env") == []
+    assert fake.fim_requests() == []
+    await session.wait_for_budget(lambda p: p["state"] == "excluded")
+
+
+async def test_ten_thousand_line_file(session, fake):
+    lines = [f"value_{i} = {i} * 2" for i in range(10_000)]
+    session.open(URI, "\n".join(lines) + "\n")
+    texts = await session.inline(URI, types.Position(5_000, 0))
+    assert texts
+    [request] = fake.fim_requests()
+    prompt = request["body"]["prompt"]
+    # The windows are bounded by the token budgets, not by the file.
+    assert len(prompt) < 1500 * 8 and "value_4999 = 4999 * 2\n" in prompt
+    assert "value_0 =" not in prompt
+
+
+async def test_unknown_document_and_positions_past_the_end(session, fake):
+    assert await session.inline("file:///never/opened.py") == []
+    session.open(URI, "x = 1\n")
+    assert await session.inline(URI, types.Position(99, 99)) == ["return a + b"]
+    session.type_text(URI, "y = '😀'\r\nz = ")
+    assert await session.inline(URI) == ["return a + b"]
+
+
+async def test_explicit_model_is_obeyed(server_env, fake):
+    session = await Session.start(server_env, {"debounceMs": 0, "model": "deepseek-v4-flash"})
+    try:
+        session.open(URI, SOURCE)
+        await session.inline(URI)
+        assert [r["body"]["model"] for r in fake.fim_requests()] == ["deepseek-v4-flash"]
+        assert not [r for r in fake.requests if r["path"] == "/models"]
+    finally:
+        await session.stop()
+
+
+async def test_retired_model_is_re_resolved_once(session, fake):
+    fake.configure(models=["deepseek-chat", "deepseek-flash"])
+    session.open(URI, SOURCE)
+    assert await session.inline(URI) == ["return a + b"]
+    assert fake.fim_requests()[-1]["body"]["model"] == "deepseek-chat"
+    fake.configure(models=["deepseek-flash", "deepseek-v4-flash"])  # deepseek-chat retired
+    session.type_text(URI, "r")
+    assert await session.inline(URI) == ["return a + b"]
+    models_used = [r["body"]["model"] for r in fake.fim_requests()]
+    assert models_used[-2:] == ["deepseek-chat", "deepseek-flash"]
+    assert any("deepseek-flash" in m.message for m in session.messages)
+
+
+async def test_prefix_cache_hits_while_typing_on(session, fake):
+    lines = [f"def function_{i}(x):\n    return x * {i}\n" for i in range(200)]
+    session.open(URI, "".join(lines))
+    for char in "result = fun":
+        session.type_text(URI, char)
+        await session.inline(URI)
+    usages = [r["usage"] for r in fake.fim_requests() if r.get("usage")]
+    assert len(usages) >= 5
+    assert all(u["prompt_cache_hit_tokens"] > 0 for u in usages[1:])
+
+
+async def test_invalid_settings_give_one_message_and_defaults(server_env, fake):
+    session = await Session.start(server_env, {"debounceMs": "soon", "temperature": 9})
+    try:
+        await asyncio.sleep(0.3)
+        invalid = [m for m in session.messages if "invalid" in m.message]
+        assert len(invalid) == 1
+        assert "debounceMs" in invalid[0].message and "temperature" in invalid[0].message
+        assert "sk-fake" not in invalid[0].message
+    finally:
+        await session.stop()
+
+
+async def test_malformed_message_does_not_kill_the_server(session, fake):
+    transport = session.client.protocol.transport
+    transport.write(b"Content-Length: 11\r\n\r\n{not json!}")
+    session.open(URI, SOURCE)
+    assert await session.inline(URI) == ["return a + b"]
+
+
+async def test_status_request_has_session_stats(session, fake):
+    session.open(URI, SOURCE)
+    await session.inline(URI)
+    status = await session.status()
+    assert status["session"]["requests"] >= 1
+    assert "text" in status and "state" in status
+
+
+async def test_ghost_text_does_not_repeat_the_suffix(session, fake):
+    fake.configure(completion="a + b)")
+    session.open("file:///work/project/b.py", "x = max()\n")
+    texts = await session.inline("file:///work/project/b.py", types.Position(0, 8))
+    assert texts == ["a + b"]  # the ")" after the cursor is not inserted again

@@ -90,6 +90,7 @@ class DeepSeekFimServer(LanguageServer):
         self._last_notify = 0.0
         self._active_uri: str | None = None
         self._told_no_key = False
+        self._reported_problems: list[str] = []
 
     # ----- service lifecycle
 
@@ -132,8 +133,10 @@ class DeepSeekFimServer(LanguageServer):
         )
 
     def _report_problems(self, problems: list[str]) -> None:
-        if problems:
+        # The same settings are resolved again on every change: say each problem once.
+        if problems and problems != self._reported_problems:
             self.show(settings_mod.describe_problems(problems), "warning")
+        self._reported_problems = problems
 
     def show(self, message: str, kind: MessageKind) -> None:
         """Show a message to the user (window/showMessage) and log it."""

@@ -158,8 +158,8 @@ class Session:
         self, uri: str, position: types.Position | None = None
     ) -> tuple[str, asyncio.Future[Any]]:
         """Send textDocument/inlineCompletion; return its id (for cancelling) and its future."""
-        document = self.documents[uri]
-        position = position or document.end_position()
+        if position is None:
+            position = self.documents[uri].end_position()
         msg_id = str(uuid.uuid4())
         params = types.InlineCompletionParams(
             context=types.InlineCompletionContext(
@@ -223,6 +223,8 @@ def _as_dict(value: Any) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
+    if hasattr(value, "_asdict"):
+        return _as_dict(value)
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:

@@ -142,6 +142,7 @@ export class ServerController implements vscode.Disposable {
       }
     });
     client.onNotification(BUDGET_NOTIFICATION, (payload: BudgetPayload) => {
+      this.output.debug(`${BUDGET_NOTIFICATION}: ${payload.state} "${payload.text}"`);
       this.statusBar.showBudget(payload);
       this.budgetEmitter.fire(payload);
     });

@@ -78,7 +78,7 @@ export function presentBudget(payload: BudgetPayload): StatusView {
     tooltip: lines.join('\n'),
     background: look.background ?? (payload.kind ? KIND_BACKGROUND[payload.kind] : undefined),
     command: needsKey ? SET_KEY_COMMAND : SHOW_USAGE_COMMAND,
-    ariaLabel: `${text}. ${payload.message ?? ''}`.trim(),
+    ariaLabel: `${text} (${payload.state}). ${payload.message ?? ''}`.trim(),
   };
 }
 

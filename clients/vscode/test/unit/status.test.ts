@@ -34,6 +34,7 @@ for (const [state, kind, icon, background] of cases) {
     assert.equal(view.background, background);
     assert.match(view.tooltip, /Used 380,123 of 5,000,000 tokens \(7\.6%\)/);
     assert.match(view.tooltip, new RegExp(`— ${state}`));
+    assert.ok(view.ariaLabel.startsWith(`DeepSeek ${state} 4.62M · 23d (${state})`), view.ariaLabel);
   });
 }
 

@@ -1,0 +1,289 @@
+// End to end in real VS Code (code-server) with the real language server and the fake DeepSeek API.
+// Run: npm run package && node --test test/e2e/  (scripts/test.sh does everything).
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  ARTIFACTS, FakeDeepSeek, SERVER_COMMAND, installVsix, launchBrowser, makeSandbox, sleep, startCodeServer, waitFor,
+  writeUserSettings,
+} from './harness.mjs';
+
+const KEY = 'sk-fake-test-key';
+const COMPLETION = 'return a + b';
+const GRANT = 5_000_000;
+
+const timings = {};
+let sandbox;
+let fake;
+let codeServer;
+let browser;
+let page;
+
+async function shot(name) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+function statusItem() {
+  return page.locator('.statusbar-item').filter({ hasText: /DeepSeek/ }).first();
+}
+
+async function statusLabel() {
+  return (await statusItem().getAttribute('aria-label')) ?? '';
+}
+
+/** Wait until the status bar shows a budget payload of that state (the aria-label carries it). */
+async function waitForState(state, timeoutMs = 20000) {
+  return waitFor(`the ${state} state in the status bar`, async () => {
+    const label = await statusLabel();
+    return label.includes(`(${state})`) && label;
+  }, { timeoutMs, intervalMs: 200 });
+}
+
+async function statusText() {
+  return (await statusItem().innerText()).trim();
+}
+
+/** Run a command through the command palette, by its title. */
+async function runCommand(title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
+  await row.waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+}
+
+async function openFile(name) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator(`.tab.active:has-text("${name}")`).waitFor();
+  await page.locator('.monaco-editor .view-lines').first().click();
+}
+
+/** The tooltip of the status bar item (VS Code's hover), read by hovering it. */
+async function statusTooltip() {
+  await page.mouse.move(0, 0);
+  await sleep(200);
+  await statusItem().hover();
+  const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /DeepSeek FIM/ }).last();
+  await hover.waitFor({ state: 'visible', timeout: 10000 });
+  return (await hover.innerText()).trim();
+}
+
+function usedTokens(fimLog) {
+  let used = 0;
+  for (const entry of fimLog) {
+    const u = entry.usage;
+    if (u) {
+      used += (u.prompt_cache_hit_tokens ?? 0) + (u.prompt_cache_miss_tokens ?? 0) + (u.completion_tokens ?? 0);
+    }
+  }
+  return used;
+}
+
+describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const t0 = Date.now();
+    sandbox = makeSandbox();
+    fake = await FakeDeepSeek.start(sandbox.root, COMPLETION);
+    // The fake refuses any other key (401), so a 200 proves the server sends ours.
+    await fake.configure({ api_key: KEY });
+    writeFileSync(join(sandbox.workspace, 'main.py'), 'def add(a, b):');
+    writeUserSettings(sandbox, {
+      'deepseekFim.baseUrl': fake.url,
+      'deepseekFim.server.command': SERVER_COMMAND,
+      'deepseekFim.debounceMs': 30,
+      'deepseekFim.dataDir': sandbox.ledger,
+      'deepseekFim.grant.tokens': GRANT,
+      'files.hotExit': 'off',
+      'editor.inlineSuggest.enabled': true,
+      'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
+      'editor.suggestOnTriggerCharacters': false,
+      'editor.wordBasedSuggestions': 'off',
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'workbench.enableExperiments': false,
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'extensions.ignoreRecommendations': true,
+      'telemetry.telemetryLevel': 'off',
+      'security.workspace.trust.enabled': false,
+      'chat.commandCenter.enabled': false,
+    });
+    const tInstall = Date.now();
+    await installVsix(sandbox);
+    timings.installVsixMs = Date.now() - tInstall;
+    codeServer = await startCodeServer(sandbox);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const tLoad = Date.now();
+    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(sandbox.workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    timings.workbenchLoadMs = Date.now() - tLoad;
+    timings.setupMs = Date.now() - t0;
+  });
+
+  after(async () => {
+    if (fake) {
+      const log = await fake.log().catch((error) => [{ error: String(error) }]);
+      writeFileSync(join(ARTIFACTS, 'fake-deepseek-log.json'), JSON.stringify(log, null, 2));
+    }
+    await browser?.close().catch(() => undefined);
+    await codeServer?.stop();
+    await fake?.stop();
+    if (sandbox) {
+      // Keep the logs (extension host, language server via the output channel, code-server, fake).
+      const logs = join(ARTIFACTS, 'logs');
+      rmSync(logs, { recursive: true, force: true });
+      for (const [from, to] of [[join(sandbox.user, 'logs'), 'vscode'], [join(sandbox.root, 'code-server.log'), 'code-server.log'],
+        [join(sandbox.root, 'fake-deepseek.log'), 'fake-deepseek.log']]) {
+        if (existsSync(from)) {
+          cpSync(from, join(logs, to), { recursive: true });
+        }
+      }
+      if (!process.env.KEEP_E2E_SANDBOX) {
+        rmSync(sandbox.root, { recursive: true, force: true });
+      }
+    }
+    console.log(`e2e timings: ${JSON.stringify(timings)}; artifacts in ${ARTIFACTS}`);
+  });
+
+  it('installs from the .vsix, activates and shows the server state (no key yet) in the status bar', async () => {
+    const text = await waitFor('a DeepSeek status bar item from the server', async () => {
+      const label = (await statusItem().getAttribute('aria-label').catch(() => null)) ?? 'starting';
+      return !/starting/i.test(label) && (await statusText());
+    }, { timeoutMs: 60000 });
+    await shot('01-activated-no-key');
+    assert.doesNotMatch(text, /no server/, `the server did not start: ${text}`);
+    await waitForState('noKey');
+    const tooltip = await statusTooltip();
+    assert.match(tooltip, /noKey/, `before a key is set the state is noKey; tooltip: ${tooltip}`);
+    await page.keyboard.press('Escape');
+    assert.equal((await fake.fimRequests()).length, 0, 'nothing is sent without a key');
+  });
+
+  it('Set API Key (palette + input box) stores the key; the server then authenticates with it', async () => {
+    await runCommand('DeepSeek FIM: Set API Key');
+    const box = page.locator('.quick-input-widget input[type="password"]');
+    await box.waitFor({ state: 'visible' });
+    await box.fill(KEY);
+    await shot('02-set-api-key');
+    await page.keyboard.press('Enter');
+    await page.locator('.notifications-toasts').filter({ hasText: /API key saved/ }).waitFor({ timeout: 10000 });
+    const settings = readFileSync(join(sandbox.user, 'User', 'settings.json'), 'utf8');
+    assert.ok(!settings.includes(KEY), 'the key must not be written to settings.json');
+    // The client restarts the server with the new key; the fresh server reports ok.
+    await waitForState('ok');
+  });
+
+  it('typing in a Python file shows the fake completion as ghost text', async () => {
+    await openFile('main.py');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Enter');
+    const ghost = page.locator('.ghost-text-decoration, .ghost-text').first();
+    await ghost.waitFor({ state: 'visible', timeout: 20000 });
+    await shot('03-ghost-text');
+    const shown = (await page.locator('.ghost-text-decoration, .ghost-text').allInnerTexts()).join('').replace(/\u00a0/g, ' ');
+    assert.equal(shown.trim(), COMPLETION);
+    const fim = await fake.fimRequests();
+    assert.ok(fim.length >= 1, 'a FIM request reached the fake');
+    assert.ok(fim.every((e) => e.has_auth), 'every FIM request carries the key');
+    assert.equal(fim.at(-1).status, 200, 'the fake accepted the key');
+  });
+
+  it('Tab inserts exactly the completion (saved file on disk)', async () => {
+    await page.keyboard.press('Tab');
+    const line = page.locator('.monaco-editor .view-line').nth(1);
+    await waitFor('the completion to become text', async () => {
+      const text = (await line.innerText()).replace(/\u00a0/g, ' ');
+      return text.trimEnd() === `    ${COMPLETION}`;
+    });
+    await page.keyboard.press('Control+S');
+    const path = join(sandbox.workspace, 'main.py');
+    const expected = `def add(a, b):\n    ${COMPLETION}`;
+    let saved = '';
+    await waitFor('main.py to be saved with the completion', () => {
+      saved = readFileSync(path, 'utf8');
+      return saved === expected;
+    }, { timeoutMs: 5000 }).catch(() => undefined);
+    assert.equal(saved, expected);
+    await shot('04-accepted');
+  });
+
+  it('the status bar shows the budget figures matching the fake usage', async () => {
+    let used = 0;
+    let tooltip = '';
+    // Recomputed on each poll: a completion may still be finishing.
+    await waitFor('a tooltip with the used tokens of the fake log', async () => {
+      used = usedTokens(await fake.fimRequests());
+      tooltip = await statusTooltip();
+      return used > 0 && tooltip.replace(/[,\u202f\u00a0 ]/g, '').includes(`Used${used}of${GRANT}`);
+    }, { timeoutMs: 15000, intervalMs: 500 }).catch(() => undefined);
+    assert.ok(used > 0, 'the fake reported usage');
+    assert.ok(
+      tooltip.replace(/[,\u202f\u00a0 ]/g, '').includes(`Used${used}of${GRANT}`),
+      `the tooltip says ${used} of ${GRANT} used: ${tooltip}`,
+    );
+    await shot('05-status-tooltip');
+    await page.keyboard.press('Escape');
+    const remaining = (GRANT - used).toLocaleString('en-US');
+    assert.ok(tooltip.includes(`${remaining} left`), `the tooltip says ${remaining} left: ${tooltip}`);
+    const text = await statusText();
+    assert.match(text, /DeepSeek/);
+  });
+
+  it('the usage view shows the session with the accepted completion', async () => {
+    await runCommand('DeepSeek FIM: Show Usage');
+    const frame = await waitFor('the usage webview', async () => {
+      for (const f of page.frames()) {
+        if (await f.locator('#session').count().catch(() => 0)) {
+          return f;
+        }
+      }
+      return undefined;
+    }, { timeoutMs: 20000, intervalMs: 300 });
+    const session = await frame.locator('#session').innerText();
+    await shot('06-usage-view');
+    assert.match(session, /Accepted\s+1\b/, `the accept command reached the server: ${session}`);
+    const days = await frame.locator('#days').innerText();
+    assert.match(days, /\d{4}-\d{2}-\d{2}/);
+    await page.keyboard.press('Control+W');
+  });
+
+  it('after a 402 the status bar says exhausted and no further FIM request reaches the fake', async () => {
+    // A 402 means the account cannot pay: the balance check the server makes next must agree.
+    await fake.configure({ balance: '0.00' });
+    await fake.script([{ status: 402 }]);
+    await page.locator('.tab').filter({ hasText: 'main.py' }).first().click();
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('x = ', { delay: 50 });
+    await waitFor('a 402 in the fake log', async () => (await fake.fimRequests()).some((e) => e.status === 402), {
+      timeoutMs: 15000,
+    });
+    await waitForState('exhausted');
+    const text = await statusText();
+    const countAfter402 = (await fake.fimRequests()).length;
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('y = 1', { delay: 80 });
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('def sub(a, b):', { delay: 80 });
+    await page.keyboard.press('Enter');
+    await sleep(1500);
+    const tooltip = await statusTooltip();
+    await shot('07-exhausted');
+    await page.keyboard.press('Escape');
+    assert.match(tooltip, /exhausted/);
+    const background = await statusItem().evaluate((el) => getComputedStyle(el).backgroundColor);
+    assert.equal((await fake.fimRequests()).length, countAfter402, 'no FIM request after the 402');
+    assert.notEqual(background, 'rgba(0, 0, 0, 0)', `an error background: ${text}`);
+  });
+});

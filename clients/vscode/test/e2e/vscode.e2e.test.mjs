@@ -282,7 +282,7 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     await shot('07-exhausted');
     await page.keyboard.press('Escape');
     assert.match(tooltip, /exhausted/);
-    const background = await statusItem().evaluate((el) => getComputedStyle(el).backgroundColor);
+    const background = await statusItem().evaluate((el) => globalThis.getComputedStyle(el).backgroundColor);
     assert.equal((await fake.fimRequests()).length, countAfter402, 'no FIM request after the 402');
     assert.notEqual(background, 'rgba(0, 0, 0, 0)', `an error background: ${text}`);
   });

@@ -8,7 +8,6 @@ from pygls.exceptions import JsonRpcException
 
 from deepseek_fim.testing.lsp_session import Session
 
-
 SOURCE = "def add(a, b):\n    "
 URI = "file:///work/project/app.py"
 

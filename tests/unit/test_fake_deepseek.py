@@ -86,7 +86,7 @@ def test_json_answer(fake: FakeDeepSeek, client: httpx.Client) -> None:
     assert usage["prompt_tokens"] == (
         usage["prompt_cache_hit_tokens"] + usage["prompt_cache_miss_tokens"]
     )
-    [entry] = fake.requests
+    [entry] = fake.wait_for_requests(1)
     assert entry["status"] == 200
     assert entry["completed"] is True
     assert entry["disconnected"] is False
@@ -293,7 +293,7 @@ def test_drop_closes_without_response(fake: FakeDeepSeek, client: httpx.Client) 
 def test_scripted_latency(fake: FakeDeepSeek, client: httpx.Client) -> None:
     fake.script({"latency_ms": 300})
     assert fim(client).status_code == 200
-    [entry] = fake.requests
+    [entry] = fake.wait_for_requests(1)
     assert entry["finished"] - entry["started"] >= 0.3
 
 

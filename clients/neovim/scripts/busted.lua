@@ -12,15 +12,16 @@ package.path = table.concat({
 }, ";")
 package.cpath = "/usr/lib/x86_64-linux-gnu/lua/5.1/?.so;" .. package.cpath
 
-local pattern = os.getenv("BUSTED_PATTERN")
-_G.arg = { [0] = "busted", "--output=" .. (os.getenv("BUSTED_OUTPUT") or "utfTerminal"), "spec" }
-if pattern and pattern ~= "" then
-  table.insert(_G.arg, 1, "--filter=" .. pattern)
-end
+-- BUSTED_ARGS: extra arguments, e.g. "--filter=statusline spec/status_spec.lua".
+local extra = vim.split(os.getenv("BUSTED_ARGS") or "", " ", { trimempty = true })
+_G.arg = { [0] = "busted", "--output=" .. (os.getenv("BUSTED_OUTPUT") or "utfTerminal") }
+vim.list_extend(_G.arg, #extra > 0 and extra or { "spec" })
 
--- busted's runner ends with os.exit(code), which ends Neovim with that code.
-local ok, err = pcall(require("busted.runner"), { standalone = false, output = "utfTerminal" })
-if not ok then
-  io.stderr:write("busted failed to run: " .. tostring(err) .. "\n")
-  vim.cmd("cq 2")
+-- With failures busted raises (Lua 5.1 has no os.exit code through error()); without, it returns.
+local ok = pcall(require("busted.runner"), { standalone = false })
+io.stdout:flush()
+if ok then
+  vim.cmd("qa!")
+else
+  vim.cmd("cq 1")
 end

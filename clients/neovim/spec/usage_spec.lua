@@ -1,0 +1,61 @@
+local usage = require("deepseek_fim.usage")
+
+describe("usage.render", function()
+  local status = {
+    state = "ok",
+    text = "DeepSeek 4.62M left · 23d",
+    grantTokens = 5000000,
+    usedTokens = 380123,
+    remainingTokens = 4619877,
+    daysLeft = 23,
+    expiresOn = "2026-12-20",
+    cost = "0.0412",
+    currency = "USD",
+    burnRatePerDay = 54000,
+    runOutOn = "2027-03-04",
+    message = vim.NIL,
+    session = {
+      requests = 12,
+      cancelled = 3,
+      errors = 0,
+      shown = 8,
+      accepted = 4,
+      acceptanceRate = 0.5,
+      cacheHitRatio = 0.61,
+      latencyP50Ms = 420,
+      latencyP95Ms = 980.4,
+    },
+    days = {
+      { date = "2026-11-26", requests = 100, hit = 1000, miss = 200, output = 50, cost = "0.01" },
+      { date = "2026-11-27", requests = 20, hit = 3000, miss = 100, output = 10, cost = "0.02" },
+    },
+  }
+
+  it("shows the grant numbers with thousands separators", function()
+    local text = table.concat(usage.render(status), "\n")
+    assert.matches("380,123 used of 5,000,000", text, 1, true)
+    assert.matches("23 days left", text, 1, true)
+  end)
+
+  it("shows the session statistics", function()
+    local text = table.concat(usage.render(status), "\n")
+    assert.matches("requests 12, cancelled 3, errors 0, shown 8, accepted 4 (50.0%)", text, 1, true)
+    assert.matches("latency p50 420 ms, p95 980 ms", text, 1, true)
+  end)
+
+  it("has one table row per day and a total row", function()
+    local lines = usage.render(status)
+    local rows = vim.tbl_filter(function(l)
+      return l:match("^  %d%d%d%d%-") or l:match("^  total")
+    end, lines)
+    assert.are.equal(3, #rows)
+    assert.matches("2026%-11%-26%s+100%s+1,000%s+200%s+50%s+0.01", rows[1])
+    assert.matches("total%s+120%s+4,000%s+300%s+60%s+0.0412", rows[3])
+  end)
+
+  it("says so when there are no days yet and skips missing fields", function()
+    local text = table.concat(usage.render({ state = "noKey" }), "\n")
+    assert.matches("no requests recorded yet", text, 1, true)
+    assert.matches("State:      noKey", text, 1, true)
+  end)
+end)

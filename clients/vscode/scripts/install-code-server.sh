@@ -62,10 +62,10 @@ else
   log "code-server $CODE_SERVER_VERSION already installed in $PREFIX"
 fi
 
-if [ -f "$EXT_DIR/package.json" ] && [ ! -d "$EXT_DIR/node_modules/playwright-core" ]; then
-  log "installing the extension's npm packages"
-  cd "$EXT_DIR"
-  if [ -f package-lock.json ]; then npm ci "${NPM_FLAGS[@]}"; else npm install "${NPM_FLAGS[@]}"; fi
+# playwright-core is a devDependency of the extension (it drives Debian's chromium; it downloads nothing).
+if [ ! -d "$EXT_DIR/node_modules/playwright-core" ]; then
+  log "installing the extension's npm packages (playwright-core among them)"
+  (cd "$EXT_DIR" && npm ci "${NPM_FLAGS[@]}" >&2)
 fi
 
 echo "$PREFIX/node_modules/.bin/code-server"

@@ -137,6 +137,8 @@ export class ServerController implements vscode.Disposable {
     const client = new LanguageClient('deepseekFim', 'DeepSeek FIM', serverOptions, clientOptions);
     this.client = client;
     client.onDidChangeState((e) => {
+      // Enables Resume / Refresh Balance, which the server itself provides (executeCommandProvider).
+      void vscode.commands.executeCommand('setContext', 'deepseekFim.serverRunning', e.newState === State.Running);
       if (e.newState === State.Stopped && this.client === client) {
         this.statusBar.showClientState('noServer', 'The server stopped. See "DeepSeek FIM: Show Logs", then run "DeepSeek FIM: Restart Server".');
       }

@@ -211,7 +211,8 @@ class BudgetTracker:
         self._on_change()
 
     def _after_record(self) -> None:
-        self._refresh_grant()
+        # The grant figures are re-read when the (coalesced) payload is built, not here on the
+        # completion's path; local exhaustion is noticed at the next notification.
         self._on_change()
 
     def _refresh_grant(self) -> None:

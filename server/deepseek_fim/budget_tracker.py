@@ -254,6 +254,13 @@ class BudgetTracker:
             result["session"].update(extra_session)
         return result
 
+    def seconds_until_state_changes(self) -> float | None:
+        """Seconds until the state changes by itself (a backoff ends), or None."""
+        moment = self._state.next_change_at()
+        if moment is None:
+            return None
+        return max((moment - as_utc(self._clock())).total_seconds(), 0.0)
+
     def take_messages(self) -> list[tuple[str, MessageKind]]:
         """Messages to show once (threshold crossings, ignored settings)."""
         messages, self._messages = self._messages, []

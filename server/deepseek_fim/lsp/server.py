@@ -181,6 +181,11 @@ class DeepSeekFimServer(LanguageServer):
         self._last_payload = payload
         self.protocol.notify(BUDGET_NOTIFICATION, payload)
         self._publish_budget_diagnostic(payload)
+        # A backoff ends without any event: publish again then, or "throttled" would stay.
+        wait_for_change = service.budget.seconds_until_state_changes()
+        if wait_for_change is not None:
+            loop = asyncio.get_running_loop()
+            loop.call_later(wait_for_change + 0.05, self.budget_changed)
 
     def _publish_budget_diagnostic(self, payload: dict[str, Any]) -> None:
         """The budget line as an Information diagnostic, for clients with no status channel."""

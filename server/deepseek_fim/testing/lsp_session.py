@@ -191,12 +191,19 @@ class Session:
         result = await self.client.protocol.send_request_async("deepseekFim/status", {})
         return _as_dict(result)
 
-    async def wait_for_budget(self, predicate: Any, timeout: float = 5.0) -> dict[str, Any]:
-        """Wait for a budget notification for which predicate(payload) is true."""
+    async def wait_for_budget(
+        self, predicate: Any, timeout: float = 5.0, since: int | None = None
+    ) -> dict[str, Any]:
+        """Wait for a budget notification for which predicate(payload) is true.
+
+        Only the latest notification already received and newer ones count (or those from
+        index `since`), so a state that has since changed does not match.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        start = max(len(self.budget) - 1, 0) if since is None else since
         while True:
-            for payload in reversed(self.budget):
+            for payload in self.budget[start:]:
                 if predicate(payload):
                     return dict(payload)
             remaining = deadline - loop.time()

@@ -36,6 +36,10 @@ from deepseek_fim.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# Other open buffers of the same language lend the head of their text to the prompt's stable
+# part (it changes only when those buffers do, so DeepSeek's prefix cache keeps hitting).
+SNIPPET_BUFFERS = 2
+SNIPPET_LINES = 40
 # Block mode stops at a blank line followed by a dedent-free line: the model rarely means more.
 BLOCK_STOPS = ("\n\n\n",)
 LINE_STOPS = ("\n",)
@@ -109,6 +113,7 @@ class CompletionService:
         self._base_url_error: str | None = None
         self.budget = BudgetTracker(settings, on_change=budget_changed)
         self._background: set[asyncio.Task[None]] = set()
+        self._recent: list[str] = []  # URIs completed in, most recent last
         self._build_client(settings)
 
     @property
@@ -230,6 +235,7 @@ class CompletionService:
             language_id=document.language_id,
             prefix_tokens=settings.prefix_tokens,
             suffix_tokens=settings.suffix_tokens,
+            snippets=self._snippets_for(document),
         )
         prompt = privacy.mask_secrets(ctx.prompt)
         suffix = privacy.mask_secrets(ctx.suffix)
@@ -270,6 +276,24 @@ class CompletionService:
         return Completion(
             text, completion_id, line, col, ctx.line_prefix, record.cost, record.currency
         )
+
+    def _snippets_for(self, document: Document) -> list[context.Snippet]:
+        """Heads of the other open buffers of the same language used most recently."""
+        if self._recent[-1:] != [document.uri]:
+            if document.uri in self._recent:
+                self._recent.remove(document.uri)
+            self._recent.append(document.uri)
+            del self._recent[: -SNIPPET_BUFFERS - 1]
+        snippets = []
+        for uri in reversed(self._recent[:-1]):
+            other = self.documents.get(uri)
+            if other is None or other.language_id != document.language_id:
+                continue
+            path = _path_of(uri)
+            if privacy.is_excluded(path, self._settings.exclude):
+                continue
+            snippets.append(context.Snippet(path, "\n".join(other.lines[:SNIPPET_LINES])))
+        return snippets
 
     async def _send(self, request: FimRequest, *, retry_model: bool) -> FimResult | None:
         client = self._client

@@ -287,3 +287,20 @@ async def test_ghost_text_does_not_repeat_the_suffix(session, fake):
     session.open("file:///work/project/b.py", "x = max()\n")
     texts = await session.inline("file:///work/project/b.py", types.Position(0, 8))
     assert texts == ["a + b"]  # the ")" after the cursor is not inserted again
+
+
+async def test_other_open_buffers_lend_context_but_excluded_ones_never(session, fake):
+    helper_uri = "file:///work/project/helpers.py"
+    secret_uri = "file:///work/project/secrets.py"
+    session.open(helper_uri, "def double(x):\n    return 2 * x\n")
+    session.open(secret_uri, "def token():\n    return 'hunter2'\n")
+    session.open(URI, SOURCE)
+    # The server learns which buffers are in use from the requests made in them.
+    for uri in (helper_uri, secret_uri):
+        await session.inline(uri, types.Position(0, 0))
+    await session.inline(URI)
+    prompt = fake.fim_requests()[-1]["body"]["prompt"]
+    assert "helpers.py" in prompt and "def double(x):" in prompt
+    assert "hunter2" not in prompt and "secrets.py" not in prompt
+    # The snippets come before the prefix window, which ends at the cursor.
+    assert prompt.index("def double") < prompt.index("def add(a, b):")

@@ -18,14 +18,40 @@ function M.available()
   return vim.lsp.inline_completion ~= nil
 end
 
+--- Cancel our client's inline completion requests still in flight for a buffer: the built-in
+--- only debounces the next request, and the outdated one would run to its end.
+---@param bufnr integer
+function M.cancel_pending(bufnr)
+  for _, client in ipairs(lsp.all()) do
+    for id, req in pairs(client.requests or {}) do
+      if
+        req.type == "pending"
+        and req.bufnr == bufnr
+        and req.method == "textDocument/inlineCompletion"
+      then
+        lsp.cancel(client, id)
+      end
+    end
+  end
+end
+
 ---@param bufnr integer
 function M.attach(bufnr)
   vim.lsp.inline_completion.enable(true, { bufnr = bufnr })
+  local group = api.nvim_create_augroup("deepseek_fim.builtin." .. bufnr, { clear = true })
+  api.nvim_create_autocmd({ "TextChangedI", "TextChangedP" }, {
+    group = group,
+    buffer = bufnr,
+    callback = function()
+      M.cancel_pending(bufnr)
+    end,
+  })
 end
 
 ---@param bufnr integer
 function M.detach(bufnr)
   vim.lsp.inline_completion.enable(false, { bufnr = bufnr })
+  pcall(api.nvim_del_augroup_by_name, "deepseek_fim.builtin." .. bufnr)
 end
 
 ---@return integer|nil

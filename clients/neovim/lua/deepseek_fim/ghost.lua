@@ -290,14 +290,11 @@ local function on_event(bufnr)
   if M.refresh(bufnr) then
     return -- typing into the suggestion: keep it, no new request
   end
-  if typed then
-    schedule_request(bufnr)
-    return
-  end
   local row, col = cursor()
   local pos = st.pending_pos
-  if pos and (pos[1] ~= row or pos[2] ~= col) then
-    -- The cursor moved away from where the pending request was made: ask again for here.
+  if typed or not pos or pos[1] ~= row or pos[2] ~= col then
+    -- Text changed or the cursor moved: the request in flight is outdated; ask for here after a
+    -- pause (the server answers repeats from its cache without calling the API).
     schedule_request(bufnr)
   end
 end

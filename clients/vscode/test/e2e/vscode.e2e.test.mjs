@@ -258,9 +258,10 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
   });
 
   it('after a 402 the status bar says exhausted and no further FIM request reaches the fake', async () => {
-    // A 402 means the account cannot pay: the balance check the server makes next must agree.
+    // An empty account: the fake answers FIM with 402 Insufficient Balance, and the balance check
+    // the server makes after a 402 says is_available: false. (A scripted 402 alone, with money left,
+    // is ended by that balance check at once: server/deepseek_fim/budget/state.py.)
     await fake.configure({ balance: '0.00' });
-    await fake.script([{ status: 402 }]);
     await page.locator('.tab').filter({ hasText: 'main.py' }).first().click();
     await page.locator('.monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+End');
@@ -285,5 +286,21 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     const background = await statusItem().evaluate((el) => globalThis.getComputedStyle(el).backgroundColor);
     assert.equal((await fake.fimRequests()).length, countAfter402, 'no FIM request after the 402');
     assert.notEqual(background, 'rgba(0, 0, 0, 0)', `an error background: ${text}`);
+  });
+  it('Disable/Enable Completions reach the server at once; Resume leaves the pause after a top-up', async () => {
+    await runCommand('DeepSeek FIM: Disable Completions');
+    await waitForState('disabled');
+    await shot('08-disabled');
+    await runCommand('DeepSeek FIM: Enable Completions');
+    await waitForState('exhausted');
+    await fake.configure({ balance: '8.40' });
+    await runCommand('DeepSeek FIM: Resume Completions');
+    await waitForState('ok');
+    const before = (await fake.fimRequests()).length;
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('w', { delay: 40 });
+    await waitFor('a FIM request after Resume', async () => (await fake.fimRequests()).length > before, { timeoutMs: 10000 });
   });
 });

@@ -13,7 +13,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 # part (it changes only when those buffers do, so DeepSeek's prefix cache keeps hitting).
 SNIPPET_BUFFERS = 2
 SNIPPET_LINES = 40
-# Block mode stops at a blank line followed by a dedent-free line: the model rarely means more.
+# Block mode stops at two blank lines in a row: the model has left the block by then.
 BLOCK_STOPS = ("\n\n\n",)
 LINE_STOPS = ("\n",)
 
@@ -105,7 +105,6 @@ class CompletionService:
         self.typeahead = TypeAheadCache()
         self.counters = SessionCounters()
         self._show_message = show_message
-        self._budget_changed = budget_changed
         self._resolved_model: str | None = None
         self._model_lock = asyncio.Lock()
         self._settings = settings
@@ -244,17 +243,16 @@ class CompletionService:
         model = await self._model()
         if model is None:
             return None
+        block = ctx.mode == "block"
         request = FimRequest(
             model=model,
             prompt=prompt,
             suffix=suffix,
-            max_tokens=settings.max_tokens_block
-            if ctx.mode == "block"
-            else settings.max_tokens_line,
+            max_tokens=settings.max_tokens_block if block else settings.max_tokens_line,
             temperature=settings.temperature,
-            stop=BLOCK_STOPS if ctx.mode == "block" else LINE_STOPS,
+            stop=BLOCK_STOPS if block else LINE_STOPS,
         )
-        result = await self._send(request, retry_model=settings.model == "auto")
+        result, latency_ms = await self._send(request, retry_model=settings.model == "auto")
         if result is None:
             return None
         started = time.perf_counter()
@@ -262,7 +260,7 @@ class CompletionService:
         record = self.budget.record(
             model=result.model or model,
             usage=result.usage,
-            latency_ms=self._last_latency_ms,
+            latency_ms=latency_ms,
             outcome="shown" if text else "dropped",
         )
         if not text:
@@ -295,21 +293,23 @@ class CompletionService:
             snippets.append(context.Snippet(path, "\n".join(other.lines[:SNIPPET_LINES])))
         return snippets
 
-    async def _send(self, request: FimRequest, *, retry_model: bool) -> FimResult | None:
+    async def _send(
+        self, request: FimRequest, *, retry_model: bool
+    ) -> tuple[FimResult | None, int]:
+        """Send one FIM request; return the result (None on failure) and its latency in ms."""
         client = self._client
         if client is None:
-            return None
+            return None, 0
         self.counters.requests += 1
         started = time.monotonic()
-        self._last_latency_ms = 0
         try:
             result = await client.complete(request)
         except asyncio.CancelledError:
-            self._last_latency_ms = _ms_since(started)
-            self.budget.record_cancelled(request.model, self._last_latency_ms)
+            self.budget.record_cancelled(request.model, _ms_since(started))
             raise
         except BadRequest as exc:
-            self._last_latency_ms = _ms_since(started)
+            latency = _ms_since(started)
+            self.budget.on_error(exc, model=request.model, latency_ms=latency)
             if exc.supported_models and retry_model:
                 chosen = resolve_model(exc.supported_models)
                 if chosen and chosen != request.model:
@@ -319,36 +319,24 @@ class CompletionService:
                         f"switched to {chosen}.",
                         "warning",
                     )
-                    return await self._send(
-                        FimRequest(
-                            chosen,
-                            request.prompt,
-                            request.suffix,
-                            request.max_tokens,
-                            request.temperature,
-                            request.stop,
-                        ),
-                        retry_model=False,
-                    )
+                    return await self._send(replace(request, model=chosen), retry_model=False)
             if exc.supported_models:
                 self._show_message(
                     f"DeepSeek FIM: {exc.message} Set deepseekFim.model to auto or to one of: "
                     + ", ".join(exc.supported_models),
                     "error",
                 )
-            self.budget.on_error(exc, model=request.model, latency_ms=self._last_latency_ms)
-            return None
+            return None, latency
         except DeepSeekError as exc:
-            self._last_latency_ms = _ms_since(started)
+            latency = _ms_since(started)
             logger.info("FIM request failed: %s", exc)
-            self.budget.on_error(exc, model=request.model, latency_ms=self._last_latency_ms)
+            self.budget.on_error(exc, model=request.model, latency_ms=latency)
             if isinstance(exc, InsufficientBalance):
                 self.maybe_check_balance()
-            return None
-        self._last_latency_ms = _ms_since(started)
+            return None, latency
         self.budget.on_success()
         self.maybe_check_balance()
-        return result
+        return result, _ms_since(started)
 
     # ----- the real balance
 
@@ -410,8 +398,6 @@ class CompletionService:
             logger.info("Model resolved to %s", chosen)
             self._resolved_model = chosen
             return chosen
-
-    _last_latency_ms: int = 0
 
     # ----- after the answer
 

@@ -152,3 +152,43 @@ def _mask_assignments(text: str) -> str:
         return text
     pieces.append(text[done:])
     return "".join(pieces)
+
+
+class IncrementalMasker:
+    """`mask_secrets` for windows whose bulk repeats between keystrokes.
+
+    Consecutive prompts differ mostly in the cursor line; the lines around it are the same
+    text. The text is split at a line boundary into the part that repeats and the cursor's line,
+    and the repeating part's masked form is reused while it stays byte-identical. Every pattern
+    of `mask_secrets` lies within one line, except key blocks, which are masked even when a
+    window cuts them at either end, so masking the two parts apart gives the same protection.
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing cached."""
+        self._prefix_source: str | None = None
+        self._prefix_masked = ""
+        self._suffix_source: str | None = None
+        self._suffix_masked = ""
+
+    def prompt(self, text: str) -> str:
+        """Mask a prompt: everything up to its last line break repeats between keystrokes."""
+        cut = text.rfind("\n") + 1
+        head, line = text[:cut], text[cut:]
+        if "PRIVATE KEY" in head:
+            return mask_secrets(text)
+        if head != self._prefix_source:
+            self._prefix_source, self._prefix_masked = head, mask_secrets(head)
+        return self._prefix_masked + mask_secrets(line)
+
+    def suffix(self, text: str) -> str:
+        """Mask a suffix: everything after its first line break repeats between keystrokes."""
+        cut = text.find("\n")
+        if cut < 0:
+            return mask_secrets(text)
+        line, rest = text[:cut], text[cut:]
+        if "PRIVATE KEY" in text:
+            return mask_secrets(text)
+        if rest != self._suffix_source:
+            self._suffix_source, self._suffix_masked = rest, mask_secrets(rest)
+        return mask_secrets(line) + self._suffix_masked

@@ -113,6 +113,7 @@ class CompletionService:
         self.budget = BudgetTracker(settings, on_change=budget_changed)
         self._background: set[asyncio.Task[None]] = set()
         self._recent: list[str] = []  # URIs completed in, most recent last
+        self._maskers: dict[str, privacy.IncrementalMasker] = {}
         self._build_client(settings)
 
     @property
@@ -236,8 +237,9 @@ class CompletionService:
             suffix_tokens=settings.suffix_tokens,
             snippets=self._snippets_for(document),
         )
-        prompt = privacy.mask_secrets(ctx.prompt)
-        suffix = privacy.mask_secrets(ctx.suffix)
+        masker = self._maskers.setdefault(document.uri, privacy.IncrementalMasker())
+        prompt = masker.prompt(ctx.prompt)
+        suffix = masker.suffix(ctx.suffix)
         line_count = len(document.lines)
         spent += time.perf_counter() - started
         model = await self._model()
@@ -415,6 +417,7 @@ class CompletionService:
         """Forget everything about a closed document."""
         self.scheduler.cancel(uri)
         self.typeahead.forget(uri)
+        self._maskers.pop(uri, None)
 
 
 def _path_of(uri: str) -> str:

@@ -304,3 +304,17 @@ async def test_other_open_buffers_lend_context_but_excluded_ones_never(session, 
     assert "hunter2" not in prompt and "secrets.py" not in prompt
     # The snippets come before the prefix window, which ends at the cursor.
     assert prompt.index("def double") < prompt.index("def add(a, b):")
+
+
+async def test_secrets_in_sent_text_are_masked(session, fake):
+    session.open(
+        URI,
+        'DB_PASSWORD = "hunter2-very-secret"\naws = "AKIAIOSFODNN7EXAMPLE"\n\ndef f():\n    ',
+    )
+    assert await session.inline(URI) == ["return a + b"]
+    session.type_text(URI, "x")
+    await session.inline(URI)
+    for request in fake.fim_requests():
+        sent = request["body"]["prompt"] + request["body"]["suffix"]
+        assert "hunter2" not in sent and "AKIAIOSFODNN7EXAMPLE" not in sent
+        assert "<masked>" in sent

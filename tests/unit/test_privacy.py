@@ -164,3 +164,34 @@ def test_case_and_length_changing_characters() -> None:
     text = 'İstanbul = 1\nDB_PASSWORD = "fake-pass-9"\nx = "İİ"'
     masked = mask_secrets(text)
     assert masked == 'İstanbul = 1\nDB_PASSWORD = "<masked>"\nx = "İİ"'
+
+
+INCREMENTAL_CASES = [
+    'x = 1\npassword = "hunter2-secret"\ny = ',
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn\nabc",
+    "key = 'AKIAIOSFODNN7EXAMPLE'\nprint(key)",
+    "plain code\nwithout secrets\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", INCREMENTAL_CASES)
+def test_incremental_masker_matches_mask_secrets(text):
+    from deepseek_fim.privacy import IncrementalMasker
+
+    masker = IncrementalMasker()
+    for _ in range(2):  # the second call reuses the cached part
+        assert masker.prompt(text) == mask_secrets(text)
+        assert masker.suffix(text) == mask_secrets(text)
+        assert masker.prompt(text).count("\n") == text.count("\n")
+        assert masker.suffix(text).count("\n") == text.count("\n")
+
+
+def test_incremental_masker_follows_a_changing_line():
+    from deepseek_fim.privacy import IncrementalMasker
+
+    masker = IncrementalMasker()
+    head = "import os\n" * 50
+    assert masker.prompt(head + "tok") == head + "tok"
+    assert "abcd1234efgh" not in masker.prompt(head + 'api_key = "abcd1234efgh"')
+    assert masker.suffix(")\n" + head) == ")\n" + head

@@ -9,6 +9,8 @@ live in `deepseek_fim.budget`; this module only wires them to the DeepSeek clien
 from __future__ import annotations
 
 import logging
+import sqlite3
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ from typing import Any, Literal
 
 from deepseek_fim.budget.clock import Clock, as_utc, utc_now
 from deepseek_fim.budget.grant import GrantConfig, grant_status
-from deepseek_fim.budget.ledger import Ledger, Outcome
+from deepseek_fim.budget.ledger import Ledger, LedgerError, Outcome
 from deepseek_fim.budget.payload import BalanceView, LastCompletion, payload_for, status_payload
 from deepseek_fim.budget.prices import PriceTable
 from deepseek_fim.budget.state import BudgetState, ErrorKind, should_check_balance
@@ -71,7 +73,9 @@ class BudgetTracker:
         self._clock = clock
         self._on_change = on_change
         self._session_id = uuid.uuid4().hex
-        self._ledger = Ledger(settings.data_dir, clock=clock)
+        self._messages: list[tuple[str, MessageKind]] = []
+        self._data_dir = settings.data_dir
+        self._ledger = self._open_ledger(settings.data_dir)
         self._state = BudgetState(
             has_key=bool(settings.api_key), enabled=settings.enabled, clock=clock
         )
@@ -81,8 +85,25 @@ class BudgetTracker:
         self._balance_checked_at: Any = None
         self._active_since_balance = False
         self._last: LastCompletion | None = None
-        self._messages: list[tuple[str, MessageKind]] = []
         self._refresh_grant()
+
+    def _open_ledger(self, data_dir: str) -> Ledger:
+        """Open the shared ledger; if that fails, a private one, and say so."""
+        try:
+            return Ledger(data_dir, clock=self._clock)
+        except (OSError, sqlite3.Error, LedgerError) as exc:
+            fallback = tempfile.mkdtemp(prefix="deepseek-fim-ledger-")
+            logger.error("cannot open the ledger in %s: %s", data_dir, exc)
+            self._messages.append(
+                (
+                    f"DeepSeek FIM: cannot open the usage ledger in {data_dir} ({exc}); this "
+                    f"session records usage in {fallback} instead, which other editors and "
+                    "`deepseek-fim usage` do not see. Set deepseekFim.dataDir to a writable "
+                    "directory.",
+                    "error",
+                )
+            )
+            return Ledger(fallback, clock=self._clock)
 
     def _configure_tables(self, settings: Settings) -> None:
         self._prices = PriceTable(settings.prices)
@@ -93,6 +114,10 @@ class BudgetTracker:
 
     def configure(self, settings: Settings, *, key_changed: bool) -> None:
         """Apply new settings; a changed key ends any pause."""
+        if settings.data_dir != self._data_dir:
+            self._ledger.close()
+            self._data_dir = settings.data_dir
+            self._ledger = self._open_ledger(settings.data_dir)
         self._configure_tables(settings)
         self._state.set_enabled(settings.enabled)
         if key_changed:

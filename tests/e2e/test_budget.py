@@ -207,3 +207,18 @@ async def test_budget_diagnostic_for_clients_without_a_status_bar(server_env, fa
         assert diagnostic.message.startswith("DeepSeek")
     finally:
         await session.stop()
+
+
+async def test_unwritable_data_dir_falls_back_and_says_so(server_env, fake, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the data dir should be")
+    env = {**server_env, "DEEPSEEK_FIM_DATA_DIR": str(blocker / "data")}
+    session = await Session.start(env, {"debounceMs": 0})
+    try:
+        session.open(URI, SOURCE)
+        assert await session.inline(URI) == ["return a + b"]
+        payload = await session.wait_for_budget(lambda p: p["usedTokens"] > 0)
+        assert payload["state"] == "ok"
+        assert any("cannot open the usage ledger" in m.message for m in session.messages)
+    finally:
+        await session.stop()

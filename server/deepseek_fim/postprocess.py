@@ -148,6 +148,9 @@ def _fix_first_indent(out: str, line_prefix: str) -> str:
     return "\n".join(lines)
 
 
+_MIN_ECHO = 6
+
+
 def _previous_line(ctx: FimContext) -> str:
     body = ctx.prompt[: len(ctx.prompt) - len(ctx.line_prefix)]
     for line in reversed(body.split("\n")[-4:]):
@@ -157,6 +160,11 @@ def _previous_line(ctx: FimContext) -> str:
 
 
 def _is_repetitive(out: str, ctx: FimContext) -> bool:
+    # Output that retypes what stands right before the cursor (the model echoing a suggestion
+    # the user just accepted) would double it.
+    first = out.split("\n", 1)[0].strip()
+    if len(first) >= _MIN_ECHO and ctx.line_prefix.rstrip().endswith(first):
+        return True
     # Line 0 continues the cursor line: compare it with its indentation, like the others.
     lines = [line.rstrip() for line in (ctx.line_prefix + out).split("\n")]
     run = 1

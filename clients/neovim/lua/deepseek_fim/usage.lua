@@ -150,6 +150,17 @@ function M.render(status)
   return lines
 end
 
+--- `render` with multi-line values (the tooltip) split into buffer lines.
+---@param status table
+---@return string[]
+function M.buffer_lines(status)
+  local out = {}
+  for _, line in ipairs(M.render(status)) do
+    vim.list_extend(out, vim.split(line, "\n", { plain = true }))
+  end
+  return out
+end
+
 --- Show lines in a scratch buffer in a split (`q` closes it).
 ---@param lines string[]
 ---@return integer bufnr
@@ -181,7 +192,7 @@ function M.open(timeout_ms)
     vim.notify("deepseek-fim: deepseekFim/status failed: " .. msg, vim.log.levels.ERROR)
     return nil
   end
-  return M.show(M.render(res.result or {}))
+  return M.show(M.buffer_lines(res.result or {}))
 end
 
 return M

@@ -318,3 +318,16 @@ async def test_secrets_in_sent_text_are_masked(session, fake):
         sent = request["body"]["prompt"] + request["body"]["suffix"]
         assert "hunter2" not in sent and "AKIAIOSFODNN7EXAMPLE" not in sent
         assert "<masked>" in sent
+
+
+async def test_server_logs_reach_the_client_without_user_code(session, fake):
+    logs = session.logs
+    fake.script({"status": 500})
+    session.open(URI, "secret_sauce = 42\n")
+    assert await session.inline(URI) == []
+    for _ in range(30):
+        if logs:
+            break
+        await asyncio.sleep(0.1)
+    assert any("FIM request failed" in m.message for m in logs)
+    assert not any("secret_sauce" in m.message for m in logs)

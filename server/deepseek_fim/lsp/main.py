@@ -11,12 +11,14 @@ from deepseek_fim.lsp.server import create_language_server
 
 
 def configure_logging(level: str) -> None:
-    """Log to stderr (editors capture it); keep pygls quiet, since it logs message bodies."""
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    """Log warnings to stderr; the server forwards its own INFO records as window/logMessage.
+
+    Keep pygls quiet, since it logs message bodies (the user's code) at INFO.
+    """
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(getattr(logging, level.upper(), logging.WARNING))
+    stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[stderr])
     # pygls logs every message at INFO, which would put the user's code into log files.
     logging.getLogger("pygls").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -29,7 +31,9 @@ def main(argv: list[str] | None = None) -> None:
         prog="deepseek-fim-ls", description="DeepSeek Fill-in-the-Middle language server"
     )
     parser.add_argument("--stdio", action="store_true", help="use stdio (the default and only)")
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    parser.add_argument(
+        "--log-level", default="WARNING", help="stderr level: DEBUG, INFO, WARNING or ERROR"
+    )
     parser.add_argument("--version", action="version", version=f"deepseek-fim-ls {__version__}")
     args = parser.parse_args(argv)
     configure_logging(args.log_level)

@@ -8,6 +8,7 @@ become empty results, and only a client's `$/cancelRequest` becomes RequestCance
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -211,6 +212,36 @@ class DeepSeekFimServer(LanguageServer):
         self._active_uri = uri
 
 
+class LspLogHandler(logging.Handler):
+    """Forwards this package's log records to the client (window/logMessage).
+
+    Editors show these in their LSP log at the right level, where stderr lines would all look
+    like errors. Only `deepseek_fim` records are forwarded: pygls's own would echo messages.
+    """
+
+    _TYPES = (
+        (logging.ERROR, types.MessageType.Error),
+        (logging.WARNING, types.MessageType.Warning),
+        (logging.INFO, types.MessageType.Info),
+        (logging.NOTSET, types.MessageType.Log),
+    )
+
+    def __init__(self, server: LanguageServer) -> None:
+        """Forward to server."""
+        super().__init__(logging.INFO)
+        self._server = server
+        self.addFilter(lambda record: record.name.startswith("deepseek_fim"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Send one record; never raise from logging."""
+        kind = next(t for level, t in self._TYPES if record.levelno >= level)
+        # The connection may be closing: drop the record rather than fail the caller.
+        with contextlib.suppress(Exception):
+            self._server.window_log_message(
+                types.LogMessageParams(type=kind, message=self.format(record))
+            )
+
+
 def _accept_command(completion: Completion) -> types.Command:
     return types.Command(
         title="Accept DeepSeek completion",
@@ -232,6 +263,9 @@ def create_language_server() -> DeepSeekFimServer:
     @server.feature(types.INITIALIZE)
     def initialize(ls: DeepSeekFimServer, params: types.InitializeParams) -> None:
         ls._initialization_options = params.initialization_options
+        handler = LspLogHandler(ls)
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        logging.getLogger("deepseek_fim").addHandler(handler)
         # Created here so that the first completion does not pay for opening the ledger.
         ls.service  # noqa: B018
 

@@ -45,6 +45,7 @@ class Session:
     client: LanguageClient
     budget: list[dict[str, Any]] = field(default_factory=list)
     messages: list[types.ShowMessageParams] = field(default_factory=list)
+    logs: list[types.LogMessageParams] = field(default_factory=list)
     diagnostics: dict[str, list[types.Diagnostic]] = field(default_factory=dict)
     documents: dict[str, OpenDocument] = field(default_factory=dict)
     budget_event: asyncio.Event = field(default_factory=asyncio.Event)
@@ -72,7 +73,7 @@ class Session:
 
         @client.feature(types.WINDOW_LOG_MESSAGE)  # type: ignore[untyped-decorator]
         def on_log(params: types.LogMessageParams) -> None:
-            return None
+            session.logs.append(params)
 
         @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)  # type: ignore[untyped-decorator]
         def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:

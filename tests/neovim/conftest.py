@@ -31,7 +31,12 @@ def nvim_binary(version: str) -> Path:
     return CACHE / f"nvim-{version}" / "bin" / "nvim"
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+def wait_until(
+    predicate: Callable[[], Any],
+    timeout: float = 10.0,
+    what: str = "condition",
+    show: Callable[[], str] | None = None,
+) -> Any:
     """Poll `predicate` until it returns something truthy; fail the test after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
@@ -39,7 +44,8 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = 
         if value:
             return value
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+            seen = f"\n{show()}" if show else ""
+            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}{seen}")
         time.sleep(0.05)
 
 

@@ -38,7 +38,15 @@ function M.define_highlights()
     vim.api.nvim_set_hl(0, pair[1], { link = pair[2], default = true })
   end
   vim.api.nvim_set_hl(0, M.unknown_group, { link = "StatusLine", default = true })
-  vim.api.nvim_set_hl(0, "DeepSeekFimGhost", { link = "Comment", default = true })
+  -- Not a plain link to Comment: some colorschemes give Comment no terminal colour, and ghost text
+  -- must never look like real text.
+  local comment = vim.api.nvim_get_hl(0, { name = "Comment", link = false })
+  vim.api.nvim_set_hl(0, "DeepSeekFimGhost", {
+    default = true,
+    fg = comment.fg or 0x808080,
+    ctermfg = comment.ctermfg or 8,
+    italic = true,
+  })
 end
 
 ---@param state string|nil

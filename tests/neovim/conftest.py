@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pynvim
+import pynvim  # type: ignore[import-untyped]
 import pytest
 
 from deepseek_fim.testing.fake_deepseek import FakeDeepSeek

@@ -20,7 +20,8 @@ def first_suggestion(editor: Editor, path: Path) -> None:
 
 
 def latest_state(editor: Editor) -> str | None:
-    return editor.lua("local p = require('deepseek_fim.status').latest return p and p.state")
+    state = editor.lua("local p = require('deepseek_fim.status').latest return p and p.state")
+    return state if isinstance(state, str) else None
 
 
 def test_statusline_shows_the_budget_from_the_fake_usage(editor: Editor, tmp_path: Path) -> None:

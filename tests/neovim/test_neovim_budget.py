@@ -33,10 +33,8 @@ def test_statusline_shows_the_budget_from_the_fake_usage(editor: Editor, tmp_pat
 
     def budget_reflects_usage() -> bool:
         status = editor.status()
-        return (
-            status["usedTokens"] == used
-            and editor.lua("return require('deepseek_fim').statusline()") == status["text"]
-        )
+        shown = editor.lua("return require('deepseek_fim').statusline()")
+        return bool(status["usedTokens"] == used and shown == status["text"])
 
     wait_until(budget_reflects_usage, what=f"the statusline to count {used} used tokens")
     status = editor.status()

@@ -8,6 +8,7 @@ live in `deepseek_fim.budget`; this module only wires them to the DeepSeek clien
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import tempfile
@@ -41,9 +42,9 @@ MessageKind = Literal["error", "warning", "info"]
 
 @dataclass(frozen=True)
 class Recorded:
-    """A ledger record just written: its id and what it cost."""
+    """A response recorded: the id the client quotes when accepting it, and what it cost."""
 
-    record_id: int
+    completion_id: str
     cost: Decimal
     currency: str
 
@@ -85,6 +86,8 @@ class BudgetTracker:
         self._balance_checked_at: Any = None
         self._active_since_balance = False
         self._last: LastCompletion | None = None
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._flush_handle: asyncio.TimerHandle | None = None
         self._refresh_grant()
 
     def _open_ledger(self, data_dir: str) -> Ledger:
@@ -126,7 +129,10 @@ class BudgetTracker:
         self._on_change()
 
     def close(self) -> None:
-        """Close the ledger."""
+        """Write what is pending and close the ledger."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+        self.flush()
         self._ledger.close()
 
     # ----- before a request
@@ -154,31 +160,70 @@ class BudgetTracker:
     # ----- after a request
 
     def record(self, *, model: str, usage: Usage | None, latency_ms: int, outcome: str) -> Recorded:
-        """Write one answered request to the ledger (committed before returning)."""
+        """Record one answered request.
+
+        The row is committed right after the answer has gone to the editor (see `_write_soon`),
+        so the SQLite commit is not part of the completion's latency.
+        """
         hit, miss, output = (usage.hit, usage.miss, usage.output) if usage else (0, 0, 0)
         now = self._clock()
         row = self._prices.row(model, as_utc(now))
         cost = row.cost(hit, miss, output)
-        record_id = self._ledger.record(
-            model=model,
-            hit=hit,
-            miss=miss,
-            output=output,
-            cost=cost,
-            currency=row.currency,
-            outcome=outcome,
-            latency_ms=latency_ms,
-            session_id=self._session_id,
-            at=now,
+        completion_id = uuid.uuid4().hex
+        self._write_soon(
+            completion_id,
+            {
+                "model": model,
+                "hit": hit,
+                "miss": miss,
+                "output": output,
+                "cost": cost,
+                "currency": row.currency,
+                "outcome": outcome,
+                "latency_ms": latency_ms,
+                "session_id": self._session_id,
+                "at": now,
+            },
         )
         if usage is not None:
             self._last = LastCompletion(hit, miss, output, cost, latency_ms)
-        self._after_record()
-        return Recorded(record_id, cost, row.currency)
+        return Recorded(completion_id, cost, row.currency)
+
+    def _write_soon(self, completion_id: str, row: dict[str, Any]) -> None:
+        self._pending[completion_id] = row
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (the CLI): write at once
+            self.flush()
+            return
+        if self._flush_handle is None:
+            # A zero-delay timer runs after the callbacks already queued, among them the one
+            # that sends the completion's response.
+            self._flush_handle = loop.call_later(0, self.flush)
+
+    def flush(self) -> None:
+        """Commit the records not written yet (each in its own transaction)."""
+        self._flush_handle = None
+        pending, self._pending = self._pending, {}
+        for completion_id, row in pending.items():
+            self._ledger.record(request_id=completion_id, **row)
+        if pending:
+            self._after_record()
 
     def record_cancelled(self, model: str, latency_ms: int) -> None:
         """A request aborted before its usage arrived: recorded, with no tokens known."""
-        self.record(model=model, usage=None, latency_ms=latency_ms, outcome=Outcome.CANCELLED)
+        self._ledger.record(
+            model=model,
+            hit=0,
+            miss=0,
+            output=0,
+            cost=Decimal(0),
+            currency=self._prices.row(model, as_utc(self._clock())).currency,
+            outcome=Outcome.CANCELLED,
+            latency_ms=latency_ms,
+            session_id=self._session_id,
+        )
+        self._after_record()
 
     def on_success(self) -> None:
         """A request was answered."""
@@ -224,10 +269,14 @@ class BudgetTracker:
         self._balance_checked_at = self._clock()
         self._active_since_balance = False
 
-    def accepted(self, record_id: int, accepted_chars: int | None) -> None:
+    def accepted(self, completion_id: str, accepted_chars: int | None) -> None:
         """The user accepted (part of) a suggestion."""
-        if not self._ledger.set_outcome(record_id, Outcome.ACCEPTED, accepted_chars):
-            logger.warning("accept for unknown record %s", record_id)
+        pending = self._pending.get(completion_id)
+        if pending is not None:
+            pending.update(outcome=Outcome.ACCEPTED, accepted_chars=accepted_chars)
+            return
+        if not self._ledger.set_outcome_by_request(completion_id, Outcome.ACCEPTED, accepted_chars):
+            logger.warning("accept for an unknown completion %s", completion_id)
         self._after_record()
 
     def resume(self) -> None:
@@ -255,6 +304,7 @@ class BudgetTracker:
 
     def payload(self) -> dict[str, Any]:
         """The `deepseekFim/budget` payload, with the figures re-read from the shared ledger."""
+        self.flush()
         self._refresh_grant()
         payload = payload_for(
             self._state,

@@ -154,41 +154,31 @@ def _mask_assignments(text: str) -> str:
     return "".join(pieces)
 
 
-class IncrementalMasker:
-    """`mask_secrets` for windows whose bulk repeats between keystrokes.
+class LineMasker:
+    """`mask_secrets` with a per-line memory, for windows that mostly repeat between requests.
 
-    Consecutive prompts differ mostly in the cursor line; the lines around it are the same
-    text. The text is split at a line boundary into the part that repeats and the cursor's line,
-    and the repeating part's masked form is reused while it stays byte-identical. Every pattern
-    of `mask_secrets` lies within one line, except key blocks, which are masked even when a
-    window cuts them at either end, so masking the two parts apart gives the same protection.
+    Consecutive prompts share most of their lines (the window moves by a few lines, the cursor
+    line changes), so each distinct line is masked once. Every pattern of `mask_secrets` lies
+    within one line except key blocks: text with a key block in it is masked whole. Either way
+    the result equals `mask_secrets(text)`.
     """
 
-    def __init__(self) -> None:
-        """Start with nothing cached."""
-        self._prefix_source: str | None = None
-        self._prefix_masked = ""
-        self._suffix_source: str | None = None
-        self._suffix_masked = ""
+    def __init__(self, max_lines: int = 20_000) -> None:
+        """Remember at most max_lines masked lines (then start over)."""
+        self._masked: dict[str, str] = {}
+        self._max_lines = max_lines
 
-    def prompt(self, text: str) -> str:
-        """Mask a prompt: everything up to its last line break repeats between keystrokes."""
-        cut = text.rfind("\n") + 1
-        head, line = text[:cut], text[cut:]
-        if "PRIVATE KEY" in head:
-            return mask_secrets(text)
-        if head != self._prefix_source:
-            self._prefix_source, self._prefix_masked = head, mask_secrets(head)
-        return self._prefix_masked + mask_secrets(line)
-
-    def suffix(self, text: str) -> str:
-        """Mask a suffix: everything after its first line break repeats between keystrokes."""
-        cut = text.find("\n")
-        if cut < 0:
-            return mask_secrets(text)
-        line, rest = text[:cut], text[cut:]
+    def mask(self, text: str) -> str:
+        """Return `mask_secrets(text)`, reusing lines masked before."""
         if "PRIVATE KEY" in text:
             return mask_secrets(text)
-        if rest != self._suffix_source:
-            self._suffix_source, self._suffix_masked = rest, mask_secrets(rest)
-        return mask_secrets(line) + self._suffix_masked
+        if len(self._masked) > self._max_lines:
+            self._masked.clear()
+        memory = self._masked
+        out = []
+        for line in text.split("\n"):
+            masked = memory.get(line)
+            if masked is None:
+                masked = memory[line] = mask_secrets(line)
+            out.append(masked)
+        return "\n".join(out)

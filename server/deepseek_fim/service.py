@@ -113,7 +113,7 @@ class CompletionService:
         self.budget = BudgetTracker(settings, on_change=budget_changed)
         self._background: set[asyncio.Task[None]] = set()
         self._recent: list[str] = []  # URIs completed in, most recent last
-        self._maskers: dict[str, privacy.IncrementalMasker] = {}
+        self._masker = privacy.LineMasker()
         self._build_client(settings)
 
     @property
@@ -237,9 +237,8 @@ class CompletionService:
             suffix_tokens=settings.suffix_tokens,
             snippets=self._snippets_for(document),
         )
-        masker = self._maskers.setdefault(document.uri, privacy.IncrementalMasker())
-        prompt = masker.prompt(ctx.prompt)
-        suffix = masker.suffix(ctx.suffix)
+        prompt = self._masker.mask(ctx.prompt)
+        suffix = self._masker.mask(ctx.suffix)
         line_count = len(document.lines)
         spent += time.perf_counter() - started
         model = await self._model()
@@ -267,7 +266,7 @@ class CompletionService:
         )
         if not text:
             return None
-        completion_id = str(record.record_id)
+        completion_id = record.completion_id
         self.typeahead.remember(
             document.uri,
             Shown(line, ctx.line_prefix, ctx.line_suffix, line_count, text, completion_id),
@@ -405,19 +404,16 @@ class CompletionService:
 
     def accepted(self, completion_id: Any, accepted_chars: Any = None) -> None:
         """Record that the user accepted (all or part of) a suggestion."""
-        try:
-            record_id = int(completion_id)
-        except (TypeError, ValueError):
-            logger.warning("Ignoring accept for an unknown completion id %r", completion_id)
+        if not isinstance(completion_id, str):
+            logger.warning("Ignoring accept for a malformed completion id %r", completion_id)
             return
         chars = accepted_chars if isinstance(accepted_chars, int) else None
-        self.budget.accepted(record_id, chars)
+        self.budget.accepted(completion_id, chars)
 
     def document_closed(self, uri: str) -> None:
         """Forget everything about a closed document."""
         self.scheduler.cancel(uri)
         self.typeahead.forget(uri)
-        self._maskers.pop(uri, None)
 
 
 def _path_of(uri: str) -> str:

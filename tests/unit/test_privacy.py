@@ -166,7 +166,7 @@ def test_case_and_length_changing_characters() -> None:
     assert masked == 'İstanbul = 1\nDB_PASSWORD = "<masked>"\nx = "İİ"'
 
 
-INCREMENTAL_CASES = [
+LINE_MASKER_CASES = [
     'x = 1\npassword = "hunter2-secret"\ny = ',
     "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn\nabc",
     "key = 'AKIAIOSFODNN7EXAMPLE'\nprint(key)",
@@ -175,23 +175,20 @@ INCREMENTAL_CASES = [
 ]
 
 
-@pytest.mark.parametrize("text", INCREMENTAL_CASES)
-def test_incremental_masker_matches_mask_secrets(text):
-    from deepseek_fim.privacy import IncrementalMasker
+@pytest.mark.parametrize("text", LINE_MASKER_CASES)
+def test_line_masker_equals_mask_secrets(text):
+    from deepseek_fim.privacy import LineMasker
 
-    masker = IncrementalMasker()
-    for _ in range(2):  # the second call reuses the cached part
-        assert masker.prompt(text) == mask_secrets(text)
-        assert masker.suffix(text) == mask_secrets(text)
-        assert masker.prompt(text).count("\n") == text.count("\n")
-        assert masker.suffix(text).count("\n") == text.count("\n")
+    masker = LineMasker()
+    for _ in range(2):  # the second call answers from memory
+        assert masker.mask(text) == mask_secrets(text)
 
 
-def test_incremental_masker_follows_a_changing_line():
-    from deepseek_fim.privacy import IncrementalMasker
+def test_line_masker_equals_mask_secrets_on_real_code():
+    from deepseek_fim.privacy import LineMasker
 
-    masker = IncrementalMasker()
-    head = "import os\n" * 50
-    assert masker.prompt(head + "tok") == head + "tok"
-    assert "abcd1234efgh" not in masker.prompt(head + 'api_key = "abcd1234efgh"')
-    assert masker.suffix(")\n" + head) == ")\n" + head
+    masker = LineMasker(max_lines=500)  # small, so that the memory also starts over
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    for name in ("argparse.py", "smtplib.py", "netrc.py", "getpass.py", "ssl.py"):
+        text = (stdlib / name).read_text(encoding="utf-8")
+        assert masker.mask(text) == mask_secrets(text), name

@@ -397,6 +397,19 @@ class Ledger:
             )
             return cursor.rowcount == 1
 
+    def set_outcome_by_request(
+        self, request_id: str, outcome: Outcome | str, accepted_chars: int | None = None
+    ) -> bool:
+        """Change the outcome of the record with this request id; False if there is none."""
+        outcome = Outcome(outcome)
+        with self._lock:
+            cursor = self._conn.execute(
+                "UPDATE usage SET outcome = ?, accepted_chars = COALESCE(?, accepted_chars) "
+                "WHERE request_id = ?",
+                (outcome.value, accepted_chars, request_id),
+            )
+            return cursor.rowcount >= 1
+
     # --- reading ----------------------------------------------------------------------------
 
     def record_by_id(self, record_id: int) -> dict[str, Any] | None:

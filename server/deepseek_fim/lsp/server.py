@@ -85,7 +85,6 @@ class DeepSeekFimServer(LanguageServer):
         self.documents = DocumentStore()
         self._service: CompletionService | None = None
         self._initialization_options: Any = None
-        self._background: set[asyncio.Task[Any]] = set()
         self._last_payload: dict[str, Any] | None = None
         self._notify_task: asyncio.Task[None] | None = None
         self._last_notify = 0.0
@@ -145,17 +144,6 @@ class DeepSeekFimServer(LanguageServer):
         self.window_show_message(
             types.ShowMessageParams(type=_MESSAGE_TYPES[kind], message=message)
         )
-
-    def spawn(self, coroutine: Any) -> None:
-        """Run a background task, keeping a reference and logging its failure."""
-        task = asyncio.ensure_future(coroutine)
-        self._background.add(task)
-        task.add_done_callback(self._background_done)
-
-    def _background_done(self, task: asyncio.Task[Any]) -> None:
-        self._background.discard(task)
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            logger.warning("Background task failed: %r", exc)
 
     # ----- budget notifications, coalesced
 

@@ -331,3 +331,16 @@ async def test_server_logs_reach_the_client_without_user_code(session, fake):
         await asyncio.sleep(0.1)
     assert any("FIM request failed" in m.message for m in logs)
     assert not any("secret_sauce" in m.message for m in logs)
+
+
+async def test_ten_megabyte_file(session, fake):
+    line = "payload_value = compute_something(alpha, beta, gamma)  # 60 chars"
+    lines = [f"{line} {i}" for i in range(150_000)]
+    text = "\n".join(lines) + "\n"
+    assert len(text.encode()) > 10_000_000
+    session.open(URI, text)
+    session.insert(URI, types.Position(75_000, 0), "x = ")
+    assert await session.inline(URI, types.Position(75_000, 4)) == ["return a + b"]
+    body = fake.fim_requests()[-1]["body"]
+    assert len(body["prompt"]) < 20_000 and len(body["suffix"]) < 8_000
+    assert body["prompt"].endswith(f"{line} 74999\nx = ")

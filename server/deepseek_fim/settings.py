@@ -17,15 +17,9 @@ from typing import Any
 
 import platformdirs
 
+from deepseek_fim.privacy import DEFAULT_EXCLUDE
+
 DEFAULT_BASE_URL = "https://api.deepseek.com"
-DEFAULT_EXCLUDE: tuple[str, ...] = (
-    ".env*",
-    "*.pem",
-    "*.key",
-    "id_rsa*",
-    "*secret*",
-    "*credential*",
-)
 SECTION = "deepseekFim"
 
 

@@ -23,7 +23,13 @@ from decimal import Decimal
 from typing import Literal
 
 from deepseek_fim.budget.clock import Clock, as_utc, utc_now
-from deepseek_fim.budget.ledger import DayRow, Ledger, Totals
+from deepseek_fim.budget.ledger import (
+    DayRow,
+    Ledger,
+    Totals,
+    acceptance_rate,
+    cache_hit_ratio,
+)
 
 BURN_WINDOW_DAYS = 7
 LOW_RATIO = 0.20
@@ -88,13 +94,12 @@ class GrantStatus:
     @property
     def cache_hit_ratio(self) -> float | None:
         """Share of prompt tokens that hit the cache; None with no prompt tokens."""
-        prompt = self.hit + self.miss
-        return self.hit / prompt if prompt else None
+        return cache_hit_ratio(self.hit, self.miss)
 
     @property
     def acceptance_rate(self) -> float | None:
         """Accepted per shown suggestion; None if nothing was shown."""
-        return self.accepted / self.shown if self.shown else None
+        return acceptance_rate(self.accepted, self.shown)
 
     @property
     def runs_out_before_expiry(self) -> bool | None:

@@ -141,6 +141,16 @@ MIGRATIONS: tuple[Migration, ...] = (_migration_1,)
 """Migration i (1-based) brings the schema from version i-1 to i. Add a function to migrate."""
 
 
+def cache_hit_ratio(hit: int, miss: int) -> float | None:
+    """Share of prompt tokens that hit DeepSeek's cache; None with no prompt tokens."""
+    return hit / (hit + miss) if hit + miss else None
+
+
+def acceptance_rate(accepted: int, shown: int) -> float | None:
+    """Accepted suggestions per shown suggestion; None if nothing was shown."""
+    return accepted / shown if shown else None
+
+
 @dataclass(frozen=True)
 class Totals:
     """Sums over a period of the ledger."""
@@ -164,13 +174,12 @@ class Totals:
     @property
     def cache_hit_ratio(self) -> float | None:
         """Share of prompt tokens that hit DeepSeek's cache; None with no prompt tokens."""
-        prompt = self.hit + self.miss
-        return self.hit / prompt if prompt else None
+        return cache_hit_ratio(self.hit, self.miss)
 
     @property
     def acceptance_rate(self) -> float | None:
         """Accepted suggestions per shown suggestion; None if nothing was shown."""
-        return self.accepted / self.shown if self.shown else None
+        return acceptance_rate(self.accepted, self.shown)
 
 
 @dataclass(frozen=True)
@@ -207,13 +216,12 @@ class SessionStats:
     @property
     def acceptance_rate(self) -> float | None:
         """Accepted per shown; None if nothing was shown."""
-        return self.accepted / self.shown if self.shown else None
+        return acceptance_rate(self.accepted, self.shown)
 
     @property
     def cache_hit_ratio(self) -> float | None:
         """Share of prompt tokens that hit the cache; None with no prompt tokens."""
-        prompt = self.hit + self.miss
-        return self.hit / prompt if prompt else None
+        return cache_hit_ratio(self.hit, self.miss)
 
 
 def _femto(cost: Decimal) -> int:

@@ -344,3 +344,11 @@ async def test_ten_megabyte_file(session, fake):
     body = fake.fim_requests()[-1]["body"]
     assert len(body["prompt"]) < 20_000 and len(body["suffix"]) < 8_000
     assert body["prompt"].endswith(f"{line} 74999\nx = ")
+
+
+async def test_untitled_buffer_not_on_disk(session, fake):
+    uri = "untitled:Untitled-1"
+    session.open(uri, SOURCE)
+    assert await session.inline(uri) == ["return a + b"]
+    prompt = fake.fim_requests()[-1]["body"]["prompt"]
+    assert "Untitled-1" in prompt and prompt.endswith(SOURCE)

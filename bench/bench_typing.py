@@ -51,16 +51,19 @@ def typed_snippet(quick: bool) -> str:
     import json.decoder as corpus
 
     lines = [line for line in source_lines(corpus)[80:140] if line.strip()]
-    return "\n".join(lines[: 3 if quick else 8]) + "\n"
+    return "\n".join(lines[: 3 if quick else 12]) + "\n"
 
 
 def keystroke_delays(text: str, seed: int) -> list[float]:
-    """Human-like delays before each character: quick within words, pauses at line ends."""
+    """Human-like delays before each character: quick within words, pauses at line ends and
+    now and then between words (the moments a completion request survives the debounce)."""
     rng = random.Random(seed)
     delays = []
     for char in text:
         if char == "\n":
             delays.append(rng.uniform(0.5, 0.9))
+        elif char == " " and rng.random() < 0.3:
+            delays.append(rng.uniform(0.35, 0.7))
         elif char == " ":
             delays.append(rng.uniform(0.08, 0.2))
         else:

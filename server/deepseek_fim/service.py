@@ -72,7 +72,7 @@ class SessionCounters:
     overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
     edit_ms: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
 
-    def to_json(self, superseded: int) -> dict[str, Any]:
+    def to_json(self, superseded: int, inflight: int) -> dict[str, Any]:
         """The counters as the `session` extras of `deepseekFim/status`."""
         overhead = [round(v * 1000) for v in self.overhead_ms]  # microseconds
         edits = [round(v * 1000) for v in self.edit_ms]
@@ -81,6 +81,7 @@ class SessionCounters:
             "typedAhead": self.typed_ahead,
             "notSentStale": self.not_sent_stale,
             "superseded": superseded,
+            "inflight": inflight,
             "overheadP50Us": percentile(overhead, 0.5),
             "overheadP95Us": percentile(overhead, 0.95),
             "editP50Us": percentile(edits, 0.5),
@@ -367,7 +368,7 @@ class CompletionService:
 
     def status_payload(self) -> dict[str, Any]:
         """The `deepseekFim/status` payload with this process's counters."""
-        return self.budget.status_payload(self.counters.to_json(self.scheduler.superseded))
+        return self.budget.status_payload(self.counters.to_json(self.scheduler.superseded, self.scheduler.inflight))
 
     async def _model(self) -> str | None:
         settings = self._settings

@@ -62,6 +62,11 @@ async def test_rapid_typing_sends_at_most_two_requests(server_env, fake):
         for earlier in results[:-1]:
             # Each outdated request was answered: cancelled or empty, never left hanging.
             assert isinstance(earlier, JsonRpcException) or list(earlier.items) == []
+        # Nothing left running, and the HTTP connection was kept for reuse.
+        status = await session.status()
+        assert status["session"]["inflight"] == 0
+        connections = {r["connection_id"] for r in fake.requests}
+        assert len(connections) <= 2
     finally:
         await session.stop()
 

@@ -5,7 +5,8 @@ are typed into the middle of the file at human speed (40-120 ms between keys, lo
 line ends), with an inline-completion request after every keystroke and a `$/cancelRequest` for the
 previous one, as VS Code does. Printed per size: keystrokes, FIM requests sent, requests the fake
 saw aborted, tokens (cache hit / miss / output), cost from the ledger, and the server's own time
-per completion (excluding the debounce and the API) and per didChange, p50/p95.
+per completion (excluding the debounce and the API), per didChange, and for preparing the prompt
+during the debounce (once per keystroke that starts one), p50/p95.
 
 Baseline, measured in the same run: pygls's stock TextDocument doing the same edits plus the
 offset/window work a completion needs, which grows with the file.
@@ -121,6 +122,8 @@ async def replay(size: int, snippet: str, debounce_ms: int, data_dir: str) -> di
         "overhead_p95": (extra["overheadP95Us"] or 0) / 1000,
         "edit_p50": (extra["editP50Us"] or 0) / 1000,
         "edit_p95": (extra["editP95Us"] or 0) / 1000,
+        "prepare_p50": (extra["prepareP50Us"] or 0) / 1000,
+        "prepare_p95": (extra["prepareP95Us"] or 0) / 1000,
     }
 
 
@@ -195,7 +198,8 @@ def main() -> None:
             rows.append((size, result, base, ours))
         header = (
             f"{'lines':>7} {'keys':>5} {'sent':>5} {'aborted':>7} {'hit':>7} {'miss':>7} "
-            f"{'out':>5} {'cost USD':>10} | {'server/compl ms':>15} {'didChange ms':>12} | "
+            f"{'out':>5} {'cost USD':>10} | {'server/compl ms':>15} {'didChange ms':>12} "
+            f"{'prepare ms':>12} | "
             f"{'in-process edit+context ms':>26} {'pygls baseline ms':>17}"
         )
         print(header)
@@ -205,7 +209,8 @@ def main() -> None:
                 f"{size:>7} {r['keys']:>5.0f} {r['sent']:>5.0f} {r['aborted']:>7.0f} "
                 f"{r['hit']:>7.0f} {r['miss']:>7.0f} {r['out']:>5.0f} {r['cost']:>10.6f} | "
                 f"{r['overhead_p50']:>6.2f} / {r['overhead_p95']:<6.2f} "
-                f"{r['edit_p50']:>5.2f} / {r['edit_p95']:<5.2f} | "
+                f"{r['edit_p50']:>5.2f} / {r['edit_p95']:<5.2f} "
+                f"{r['prepare_p50']:>5.2f} / {r['prepare_p95']:<5.2f} | "
                 f"{ours[0]:>12.3f} / {ours[1]:<11.3f} {base[0]:>7.3f} / {base[1]:<7.3f}"
             )
         print("(p50 / p95; cost is cumulative over the runs, read from the shared ledger)")

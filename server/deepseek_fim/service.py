@@ -60,6 +60,19 @@ class Completion:
     currency: str = "USD"
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A prompt built for one document version and cursor, ready to send."""
+
+    version: int
+    line: int
+    col: int
+    line_count: int
+    ctx: context.FimContext
+    prompt: str
+    suffix: str
+
+
 @dataclass
 class SessionCounters:
     """What this server process did, for `deepseekFim/status` and the benchmark."""
@@ -71,11 +84,14 @@ class SessionCounters:
     # debounce and the API call itself; and per didChange.
     overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
     edit_ms: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
+    # Building the prompt during the debounce (per keystroke that reaches the debounce).
+    prepare_ms: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
 
     def to_json(self, superseded: int, inflight: int) -> dict[str, Any]:
         """The counters as the `session` extras of `deepseekFim/status`."""
         overhead = [round(v * 1000) for v in self.overhead_ms]  # microseconds
         edits = [round(v * 1000) for v in self.edit_ms]
+        prepares = [round(v * 1000) for v in self.prepare_ms]
         return {
             "sent": self.requests,
             "typedAhead": self.typed_ahead,
@@ -86,6 +102,8 @@ class SessionCounters:
             "overheadP95Us": percentile(overhead, 0.95),
             "editP50Us": percentile(edits, 0.5),
             "editP95Us": percentile(edits, 0.95),
+            "prepareP50Us": percentile(prepares, 0.5),
+            "prepareP95Us": percentile(prepares, 0.95),
         }
 
 
@@ -115,6 +133,7 @@ class CompletionService:
         self._background: set[asyncio.Task[None]] = set()
         self._recent: list[str] = []  # URIs completed in, most recent last
         self._masker = privacy.LineMasker()
+        self._prepared: dict[str, Prepared] = {}
         self._build_client(settings)
 
     @property
@@ -212,6 +231,12 @@ class CompletionService:
         version = document.version
         delay = self._settings.debounce_ms / 1000 if debounce else 0.0
         before_debounce = time.perf_counter() - started
+        if delay > 0:
+            # The debounce is idle time: prepare the prompt in it (right after this handler
+            # yields), so that what remains after the pause is the request itself.
+            asyncio.get_running_loop().call_soon(
+                self._prepare_ahead, document, version, position.line, position.col
+            )
 
         async def job() -> Completion | None:
             current = self.documents.get(uri)
@@ -222,12 +247,9 @@ class CompletionService:
 
         return await self.scheduler.run(uri, delay, job)
 
-    async def _fetch(
-        self, document: Document, line: int, col: int, spent: float
-    ) -> Completion | None:
+    def _prepare(self, document: Document, line: int, col: int) -> Prepared:
+        """Build the context and mask it: everything before the request that needs no IO."""
         settings = self._settings
-        started = time.perf_counter()
-        # Built synchronously from the live buffer: no await has happened since the version check.
         ctx = context.build_context(
             document.lines,
             line,
@@ -238,9 +260,38 @@ class CompletionService:
             suffix_tokens=settings.suffix_tokens,
             snippets=self._snippets_for(document),
         )
-        prompt = self._masker.mask(ctx.prompt)
-        suffix = self._masker.mask(ctx.suffix)
-        line_count = len(document.lines)
+        return Prepared(
+            document.version,
+            line,
+            col,
+            len(document.lines),
+            ctx,
+            self._masker.mask(ctx.prompt),
+            self._masker.mask(ctx.suffix),
+        )
+
+    def _prepare_ahead(self, document: Document, version: int, line: int, col: int) -> None:
+        if self.documents.get(document.uri) is not document or document.version != version:
+            return  # a newer keystroke arrived first; its own request prepares its own prompt
+        started = time.perf_counter()
+        self._prepared[document.uri] = self._prepare(document, line, col)
+        self.counters.prepare_ms.append((time.perf_counter() - started) * 1000)
+
+    async def _fetch(
+        self, document: Document, line: int, col: int, spent: float
+    ) -> Completion | None:
+        settings = self._settings
+        started = time.perf_counter()
+        prepared = self._prepared.pop(document.uri, None)
+        if prepared is None or (prepared.version, prepared.line, prepared.col) != (
+            document.version,
+            line,
+            col,
+        ):
+            # Built from the live buffer: no await has happened since the version check.
+            prepared = self._prepare(document, line, col)
+        ctx, prompt, suffix = prepared.ctx, prepared.prompt, prepared.suffix
+        line_count = prepared.line_count
         spent += time.perf_counter() - started
         model = await self._model()
         if model is None:
@@ -368,7 +419,9 @@ class CompletionService:
 
     def status_payload(self) -> dict[str, Any]:
         """The `deepseekFim/status` payload with this process's counters."""
-        return self.budget.status_payload(self.counters.to_json(self.scheduler.superseded, self.scheduler.inflight))
+        return self.budget.status_payload(
+            self.counters.to_json(self.scheduler.superseded, self.scheduler.inflight)
+        )
 
     async def _model(self) -> str | None:
         settings = self._settings
@@ -415,6 +468,7 @@ class CompletionService:
         """Forget everything about a closed document."""
         self.scheduler.cancel(uri)
         self.typeahead.forget(uri)
+        self._prepared.pop(uri, None)
 
 
 def _path_of(uri: str) -> str:

@@ -59,6 +59,8 @@ async def test_rapid_typing_sends_at_most_two_requests(server_env, fake):
         assert not isinstance(results[-1], BaseException)
         assert results[-1].items, "the last request gets the completion"
         assert len(fake.fim_requests()) <= 2
+        # The prompt prepared during the debounce is the one for the final text.
+        assert fake.fim_requests()[-1]["body"]["prompt"].endswith(SOURCE + "return a ")
         for earlier in results[:-1]:
             # Each outdated request was answered: cancelled or empty, never left hanging.
             assert isinstance(earlier, JsonRpcException) or list(earlier.items) == []

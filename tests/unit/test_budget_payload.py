@@ -121,7 +121,7 @@ def test_tooltip_keeps_the_balance_apart() -> None:
     assert "Cost so far: 0.0412 USD" in lines
     assert "Cache hits: 62.2% of prompt tokens" in lines
     assert "Grant: 2026-11-20 to 2026-12-20, 23 days left" in lines
-    assert "Pace: 54k tokens/day, runs out 2027-02-20 (after the grant expires)" in lines
+    assert "Pace: 54k tokens/day: lasts until the grant expires on 2026-12-20" in lines
     assert lines[-1] == (
         "Account balance (DeepSeek, 2026-11-27T09:55:00Z): 8.36 USD "
         "(granted 8.36, topped up 0), calls allowed"
@@ -251,3 +251,21 @@ def test_payload_for_a_state_machine() -> None:
     payload = payload_for(machine, now=NOW)
     assert (payload["state"], payload["text"]) == ("throttled", "DeepSeek throttled 1s")
     assert payload_for(machine, now=NOW, excluded=True)["state"] == "excluded"
+
+
+def test_pace_says_how_much_earlier_the_grant_runs_out() -> None:
+    from dataclasses import replace
+    from datetime import date
+
+    from deepseek_fim.budget.payload import pace_text
+
+    grant = replace(
+        _grant(),
+        burn_rate_per_day=500_000.0,
+        run_out_on=date(2026, 12, 5),
+        expires_on=date(2026, 12, 20),
+    )
+    assert pace_text(grant) == (
+        "500k tokens/day: runs out 2026-12-05, 15 days before the grant expires"
+    )
+    assert pace_text(replace(grant, burn_rate_per_day=None, run_out_on=None)) == "no use yet"

@@ -82,7 +82,7 @@ def test_render_usage_text(tmp_path: Path) -> None:
     assert "Used        4,660 tokens (2,200 cache hit, 2,400 cache miss, 60 output)" in text
     assert "Cost        0.0008 USD" in text
     assert "2026-11-20 to 2026-12-20 (27 days left; start: first run)" in text
-    assert "1.17k tokens/day -> runs out 2038-08-19 (after the grant expires)" in text
+    assert "1.17k tokens/day: lasts until the grant expires on 2026-12-20" in text
     assert "Cache hits  47.8% of prompt tokens" in text
     assert "Accepted    1 of 2 shown (50.0%); 3 requests" in text
     table = [line.split() for line in text.splitlines() if line.startswith("  2026-11-")]

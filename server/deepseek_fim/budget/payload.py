@@ -194,6 +194,22 @@ def _pct(ratio: float) -> str:
     return f"{ratio * 100:.1f}%"
 
 
+def pace_text(grant: GrantStatus) -> str:
+    """The burn rate and what it means for the grant, in one phrase."""
+    if grant.burn_rate_per_day is None:
+        return "no use yet"
+    rate = f"{compact(round(grant.burn_rate_per_day))} tokens/day"
+    if grant.run_out_on is None:
+        return f"{rate}, but no use in the last {BURN_WINDOW_DAYS} days"
+    if grant.runs_out_before_expiry:
+        early = (grant.expires_on - grant.run_out_on).days
+        return (
+            f"{rate}: runs out {grant.run_out_on.isoformat()}, {early} days before the grant "
+            "expires"
+        )
+    return f"{rate}: lasts until the grant expires on {grant.expires_on.isoformat()}"
+
+
 def status_text(
     state: State, grant: GrantStatus, *, now: datetime, retry_at: datetime | None
 ) -> str:
@@ -226,16 +242,7 @@ def tooltip(grant: GrantStatus, balance: BalanceView | None) -> str:
         + ("expired" if grant.expired else f"{grant.days_left} days left")
         + start_note[grant.start_source]
     )
-    if grant.burn_rate_per_day is None:
-        lines.append("Pace: no use yet")
-    elif grant.run_out_on is None:
-        lines.append(f"Pace: no use in the last {BURN_WINDOW_DAYS} days")
-    else:
-        when = "before" if grant.runs_out_before_expiry else "after"
-        lines.append(
-            f"Pace: {compact(round(grant.burn_rate_per_day))} tokens/day, runs out "
-            f"{grant.run_out_on.isoformat()} ({when} the grant expires)"
-        )
+    lines.append(f"Pace: {pace_text(grant)}")
     if balance is not None:
         lines.append(
             f"Account balance (DeepSeek, {iso_utc_seconds(balance.checked_at)}): "

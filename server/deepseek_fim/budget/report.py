@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from deepseek_fim.budget.clock import Clock, as_utc, utc_now
 from deepseek_fim.budget.grant import GrantConfig, GrantStatus, compute_grant, grant_status
 from deepseek_fim.budget.ledger import LEDGER_FILE, DayRow, Ledger, LedgerError, Totals
-from deepseek_fim.budget.payload import compact, days_json, decimal_text, money
+from deepseek_fim.budget.payload import days_json, decimal_text, money, pace_text
 
 logger = logging.getLogger(__name__)
 
@@ -101,16 +101,7 @@ def render_usage(ledger: Ledger | None, config: GrantConfig, *, clock: Clock = u
     """Return the report as text for a terminal."""
     grant, days = _collect(ledger, config, clock)
     source = {"setting": "grant.startDate", "firstRun": "first run", "today": "no run yet: today"}
-    if grant.burn_rate_per_day is None:
-        pace = "no use yet"
-    elif grant.run_out_on is None:
-        pace = f"{compact(round(grant.burn_rate_per_day))} tokens/day (no use in the last 7 days)"
-    else:
-        when = "before" if grant.runs_out_before_expiry else "after"
-        pace = (
-            f"{compact(round(grant.burn_rate_per_day))} tokens/day -> runs out "
-            f"{grant.run_out_on.isoformat()} ({when} the grant expires)"
-        )
+    pace = pace_text(grant)
     cost = f"{money(grant.cost)} {grant.currency}" + "".join(
         f" + {money(v)} {c}" for c, v in sorted(grant.other_costs.items())
     )

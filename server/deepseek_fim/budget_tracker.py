@@ -21,9 +21,16 @@ from typing import Any, Literal
 from deepseek_fim.budget.clock import Clock, as_utc, utc_now
 from deepseek_fim.budget.grant import GrantConfig, grant_status
 from deepseek_fim.budget.ledger import Ledger, LedgerError, Outcome
-from deepseek_fim.budget.payload import BalanceView, LastCompletion, payload_for, status_payload
+from deepseek_fim.budget.payload import (
+    KIND,
+    BalanceView,
+    LastCompletion,
+    payload_for,
+    status_payload,
+    status_text,
+)
 from deepseek_fim.budget.prices import PriceTable
-from deepseek_fim.budget.state import BudgetState, ErrorKind, should_check_balance
+from deepseek_fim.budget.state import BudgetState, ErrorKind, State, should_check_balance
 from deepseek_fim.budget.thresholds import claim_notices
 from deepseek_fim.deepseek import (
     ApiTimeout,
@@ -82,6 +89,7 @@ class BudgetTracker:
         )
         self._configure_tables(settings)
         self._document_state: str | None = None
+        self._document_message: str | None = None
         self._balance: BalanceView | None = None
         self._balance_checked_at: Any = None
         self._active_since_balance = False
@@ -137,10 +145,10 @@ class BudgetTracker:
 
     # ----- before a request
 
-    def set_document_state(self, reason: str | None) -> None:
+    def set_document_state(self, reason: str | None, message: str | None = None) -> None:
         """The active document's own reason not to send (`excluded`, `disabled`, ...), or None."""
-        if reason != self._document_state:
-            self._document_state = reason
+        if (reason, message) != (self._document_state, self._document_message):
+            self._document_state, self._document_message = reason, message
             self._on_change()
 
     def may_send(self) -> bool:
@@ -149,7 +157,12 @@ class BudgetTracker:
         return self._state.may_send()
 
     def balance_check_due(self) -> bool:
-        """Whether `GET /user/balance` should be called now (start, after 402, every 10 min)."""
+        """Whether `GET /user/balance` should be called now (start, after 402, every 10 min).
+
+        Never while the key is refused: the answer would be another 401.
+        """
+        if self._state.paused is State.AUTH_FAILED:
+            return False
         return should_check_balance(
             self._clock(),
             self._balance_checked_at,
@@ -313,9 +326,18 @@ class BudgetTracker:
             balance=self._balance,
             last=self._last,
         )
-        if self._document_state == "disabled" and payload["state"] != "disabled":
-            payload = payload_for(self._state, now=self._clock(), balance=self._balance)
-            payload.update(state="disabled", kind="Inactive", text="DeepSeek off")
+        # States that belong to the request rather than the account: completion switched off
+        # for this language, or a base URL/key that cannot be used at all.
+        forced = self._document_state
+        grant = self._state.grant
+        if forced in ("disabled", "offline") and payload["state"] != forced and grant:
+            state = State(forced)
+            payload.update(
+                state=state.value,
+                kind=KIND[state],
+                text=status_text(state, grant, now=self._clock(), retry_at=None),
+                message=self._document_message,
+            )
         return payload
 
     def status_payload(self, extra_session: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -28,7 +28,6 @@ from deepseek_fim.deepseek import (
     FimResult,
     InsufficientBalance,
     resolve_model,
-    validate_base_url,
 )
 from deepseek_fim.documents import Document, DocumentStore
 from deepseek_fim.scheduler import RequestScheduler, Shown, TypeAheadCache
@@ -128,7 +127,7 @@ class CompletionService:
         self._model_lock = asyncio.Lock()
         self._settings = settings
         self._client: DeepSeekClient | None = None
-        self._base_url_error: str | None = None
+        self._setup_error: str | None = None
         self.budget = BudgetTracker(settings, on_change=budget_changed)
         self._background: set[asyncio.Task[None]] = set()
         self._recent: list[str] = []  # URIs completed in, most recent last
@@ -142,17 +141,22 @@ class CompletionService:
         return self._settings
 
     def _build_client(self, settings: Settings) -> None:
-        try:
-            validate_base_url(settings.base_url)
-            self._base_url_error = None
-        except ValueError as exc:
-            self._base_url_error = str(exc)
         old = self._client
-        self._client = DeepSeekClient(
-            settings.base_url,
-            settings.api_key,
-            timeout=settings.request_timeout_ms / 1000,
-        )
+        self._client = None
+        try:
+            self._client = DeepSeekClient(
+                settings.base_url,
+                settings.api_key,
+                timeout=settings.request_timeout_ms / 1000,
+            )
+            self._setup_error = None
+        except ValueError as exc:  # a plain-http remote base URL, or a key unfit for a header
+            self._setup_error = str(exc)
+            self._show_message(
+                f"DeepSeek FIM: {exc}. Nothing is sent until deepseekFim.baseUrl (or "
+                "DEEPSEEK_BASE_URL) and the key are fixed.",
+                "error",
+            )
         if old is not None:
             task = asyncio.get_event_loop().create_task(old.aclose())
             task.add_done_callback(_log_failure)
@@ -193,7 +197,7 @@ class CompletionService:
             return "excluded"
         if not settings.api_key:
             return "noKey"
-        if self._base_url_error is not None:
+        if self._setup_error is not None:
             return "offline"
         return None
 
@@ -211,7 +215,7 @@ class CompletionService:
         if document is None:
             return None
         reason = self.blocked_reason(document)
-        self.budget.set_document_state(reason)
+        self.budget.set_document_state(reason, self._setup_error if reason == "offline" else None)
         if reason is not None:
             return None
         if not self.budget.may_send():
@@ -407,7 +411,7 @@ class CompletionService:
     async def check_balance(self) -> None:
         """Ask DeepSeek for the real balance and hand it to the budget."""
         client = self._client
-        if client is None or not self._settings.api_key or self._base_url_error:
+        if client is None or not self._settings.api_key or self._setup_error:
             return
         try:
             balance = await client.balance()

@@ -87,8 +87,11 @@ async def test_auth_failure_pauses_until_the_key_changes(server_env, fake):
         assert await session.inline(URI) == []
         payload = await session.wait_for_budget(lambda p: p["state"] == "authFailed")
         assert "sk-fake" not in str(payload)
+        await asyncio.sleep(0.3)  # a balance check started with the server may still be out
         sent = len(fake.requests)
         assert await fresh_request(session) == []
+        await asyncio.sleep(0.2)
+        # Nothing while the key is refused: no completion, no model list, no balance check.
         assert len(fake.requests) == sent
         session.client.workspace_did_change_configuration(
             types.DidChangeConfigurationParams(

@@ -359,3 +359,15 @@ async def test_untitled_buffer_not_on_disk(session, fake):
     assert await session.inline(uri) == ["return a + b"]
     prompt = fake.fim_requests()[-1]["body"]["prompt"]
     assert "Untitled-1" in prompt and prompt.endswith(SOURCE)
+
+
+async def test_plain_http_to_a_remote_host_is_refused(server_env, fake):
+    env = {**server_env, "DEEPSEEK_BASE_URL": "http://api.example.com"}
+    session = await Session.start(env, {"debounceMs": 0})
+    try:
+        session.open(URI, SOURCE)
+        assert await session.inline(URI) == []
+        await session.wait_for_budget(lambda p: p["state"] == "offline")
+        assert any("base URL" in m.message for m in session.messages)
+    finally:
+        await session.stop()

@@ -96,6 +96,8 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     // The fake refuses any other key (401), so a 200 proves the server sends ours.
     await fake.configure({ api_key: KEY });
     writeFileSync(join(sandbox.workspace, 'main.py'), 'def add(a, b):');
+    // Here, not in its scenario: quick open does not list a file created after the workbench loaded.
+    writeFileSync(join(sandbox.workspace, 'cancel.py'), 'def mul(a, b):\n    ');
     writeUserSettings(sandbox, {
       'deepseekFim.baseUrl': fake.url,
       'deepseekFim.server.command': SERVER_COMMAND,
@@ -302,5 +304,85 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     await page.keyboard.press('Enter');
     await page.keyboard.type('w', { delay: 40 });
     await waitFor('a FIM request after Resume', async () => (await fake.fimRequests()).length > before, { timeoutMs: 10000 });
+  });
+
+  it('a dismissed request is cancelled on the server (VS Code cancels the token, the HTTP request is aborted)', async () => {
+    const t0 = Date.now();
+    // A slow DeepSeek: the answer would come after 4 s, long after the dismissal.
+    await fake.configure({ latency_ms: 4000 });
+    const before = (await fake.fimRequests()).length;
+    await openFile('cancel.py');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('r');
+    const isOurs = (e) => (e.body?.prompt ?? '').includes('cancel.py');
+    const arrived = await waitFor('the FIM request of cancel.py to arrive at the fake', async () => {
+      const entry = (await fake.fimRequests()).slice(before).find(isOurs);
+      return entry && entry.body && entry.finished === null && entry;
+    }, { timeoutMs: 10000, intervalMs: 50 });
+    assert.equal(arrived.completed, false);
+    assert.equal(arrived.disconnected, false, 'still waiting when it arrives');
+    // Dismissed by leaving the editor (the command palette takes the focus): VS Code 1.100 stops
+    // the inline completion model on blur, which cancels the provider's token, and
+    // vscode-languageclient sends $/cancelRequest. An arrow key or Escape does not cancel a request
+    // whose ghost text is not shown yet: the controller stops the model on a cursor move only when
+    // ghost text is visible, and Escape (hideInlineCompletion) needs inlineSuggestionVisible.
+    const tDismiss = Date.now();
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input.input').waitFor({ state: 'visible' });
+    const entry = await waitFor('the FIM request to end disconnected', async () => {
+      const found = (await fake.fimRequests()).find((e) => e.id === arrived.id);
+      return found?.finished !== null && found;
+    }, { timeoutMs: 3000, intervalMs: 50 });
+    timings.cancelAfterDismissMs = Date.now() - tDismiss;
+    assert.equal(entry.disconnected, true, `the server aborted the HTTP request: ${JSON.stringify(entry)}`);
+    assert.equal(entry.completed, false, 'no answer was sent');
+    // Past the time the answer would have come: nothing shows, and nothing else was asked.
+    const waitedMs = Date.now() - tDismiss;
+    await page.keyboard.press('Escape');
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    await sleep(Math.max(0, 4500 - waitedMs));
+    await shot('09-dismissed-cancelled');
+    const ghosts = await page.locator('.ghost-text-decoration, .ghost-text').count();
+    assert.equal(ghosts, 0, 'no ghost text after the dismissal');
+    const during = (await fake.fimRequests()).slice(before);
+    assert.equal(during.length, 1,
+      `exactly one FIM request (no newer one superseded it): ${JSON.stringify(during.map((e) => e.body?.prompt))}`);
+    await fake.configure({ latency_ms: 0 });
+    timings.cancelScenarioMs = Date.now() - t0;
+  });
+
+  it('untitled files work: a new Python buffer gets ghost text from the fake', async () => {
+    const t0 = Date.now();
+    await fake.configure({ latency_ms: 0 });
+    const before = (await fake.fimRequests()).length;
+    // Clicked by its exact label: Enter on the first row may run "File: Compare New Untitled Text Files".
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input.input').fill('>File: New Untitled Text File');
+    await page.locator('.quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name').getByText('File: New Untitled Text File', { exact: true }) })
+      .first().click();
+    await page.locator('.tab.active').filter({ hasText: /^\s*Untitled-\d+\s*$/ }).waitFor();
+    assert.equal(await page.locator('.editor-group-container.active .monaco-diff-editor').count(), 0, 'a plain editor');
+    await runCommand('Change Language Mode');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('Python');
+    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: /^Python\b/ }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.statusbar-item').filter({ hasText: /^Python$/ }).first().waitFor({ timeout: 10000 });
+    await page.locator('.monaco-editor .view-lines').first().click();
+    const typed = 'def scratch_sum(a, b):';
+    await page.keyboard.type(typed, { delay: 30 });
+    await page.keyboard.press('Enter');
+    const ghost = page.locator('.ghost-text-decoration, .ghost-text').first();
+    await ghost.waitFor({ state: 'visible', timeout: 20000 });
+    await shot('10-untitled-ghost-text');
+    const shown = (await page.locator('.ghost-text-decoration, .ghost-text').allInnerTexts()).join('').replace(/\u00a0/g, ' ');
+    assert.equal(shown.trim(), COMPLETION);
+    const fim = (await fake.fimRequests()).slice(before);
+    const withTyped = fim.filter((e) => (e.body?.prompt ?? '').includes(typed));
+    assert.ok(withTyped.length >= 1, `a FIM prompt contains the typed text: ${JSON.stringify(fim.map((e) => e.body?.prompt))}`);
+    assert.ok(withTyped.some((e) => e.status === 200 && e.completed), 'the fake answered it');
+    timings.untitledScenarioMs = Date.now() - t0;
   });
 });

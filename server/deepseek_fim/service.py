@@ -52,8 +52,6 @@ class Completion:
 
     text: str
     completion_id: str
-    line: int
-    col: int
     line_prefix: str
     cost: Decimal | None = None
     currency: str = "USD"
@@ -231,7 +229,7 @@ class CompletionService:
         if reused is not None:
             self.counters.typed_ahead += 1
             text, completion_id = reused
-            return Completion(text, completion_id, position.line, position.col, line_prefix)
+            return Completion(text, completion_id, line_prefix)
         version = document.version
         delay = self._settings.debounce_ms / 1000 if debounce else 0.0
         before_debounce = time.perf_counter() - started
@@ -328,9 +326,7 @@ class CompletionService:
             Shown(line, ctx.line_prefix, ctx.line_suffix, line_count, text, completion_id),
         )
         self.counters.overhead_ms.append((spent + time.perf_counter() - started) * 1000)
-        return Completion(
-            text, completion_id, line, col, ctx.line_prefix, record.cost, record.currency
-        )
+        return Completion(text, completion_id, ctx.line_prefix, record.cost, record.currency)
 
     def _snippets_for(self, document: Document) -> list[context.Snippet]:
         """Heads of the other open buffers of the same language used most recently."""

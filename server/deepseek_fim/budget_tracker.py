@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from deepseek_fim.budget.clock import Clock, as_utc, utc_now
-from deepseek_fim.budget.grant import GrantConfig, grant_status
+from deepseek_fim.budget.grant import grant_status
 from deepseek_fim.budget.ledger import Ledger, LedgerError, Outcome
 from deepseek_fim.budget.payload import (
     KIND,
@@ -118,8 +118,7 @@ class BudgetTracker:
 
     def _configure_tables(self, settings: Settings) -> None:
         self._prices = PriceTable(settings.prices)
-        grant = settings.grant
-        self._grant_config = GrantConfig(grant.tokens, grant.start_date, grant.days)
+        self._grant_config = settings.grant
         for problem in self._prices.problems:
             self._messages.append((f"DeepSeek FIM: ignoring a price setting: {problem}", "warning"))
 

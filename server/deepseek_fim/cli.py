@@ -201,13 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         from deepseek_fim.budget.report import run_usage_command
 
-        code = run_usage_command(
-            settings.data_dir,
-            args.json,
-            grant_tokens=settings.grant.tokens,
-            grant_start=settings.grant.start_date,
-            grant_days=settings.grant.days,
-        )
+        code = run_usage_command(settings.data_dir, args.json, grant=settings.grant)
     sys.exit(code)
 
 

@@ -15,11 +15,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from deepseek_fim import context, postprocess, privacy
 from deepseek_fim.budget.ledger import percentile
-from deepseek_fim.budget_tracker import BudgetTracker
+from deepseek_fim.budget_tracker import BudgetTracker, MessageKind
 from deepseek_fim.deepseek import (
     BadRequest,
     DeepSeekClient,
@@ -42,8 +42,6 @@ SNIPPET_LINES = 40
 # Block mode stops at two blank lines in a row: the model has left the block by then.
 BLOCK_STOPS = ("\n\n\n",)
 LINE_STOPS = ("\n",)
-
-MessageKind = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True)

@@ -97,9 +97,7 @@ def test_grant_options_from_the_command(tmp_path: Path) -> None:
     code = run_usage_command(
         str(tmp_path),
         True,
-        grant_tokens=10_000,
-        grant_start=date(2026, 11, 22),
-        grant_days=5,
+        grant=GrantConfig(tokens=10_000, start_date=date(2026, 11, 22), days=5),
         out=out,
         clock=_clock,
     )

@@ -30,6 +30,7 @@ from deepseek_fim.budget.ledger import (
     acceptance_rate,
     cache_hit_ratio,
 )
+from deepseek_fim.settings import GrantSettings
 
 BURN_WINDOW_DAYS = 7
 LOW_RATIO = 0.20
@@ -37,13 +38,9 @@ LOW_RATIO = 0.20
 StartSource = Literal["setting", "firstRun", "today"]
 
 
-@dataclass(frozen=True)
-class GrantConfig:
-    """The grant settings: size in tokens, start date (None: the first run) and validity in days."""
-
-    tokens: int = 5_000_000
-    start_date: date | None = None
-    days: int = 30
+# The grant settings (size in tokens, start date or None for the first run, validity in days)
+# are the settings' own type; the budget takes them as they are.
+GrantConfig = GrantSettings
 
 
 @dataclass(frozen=True)

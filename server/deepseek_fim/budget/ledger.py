@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from deepseek_fim.budget.clock import Clock, as_utc, iso_utc, utc_now
 
@@ -396,25 +396,28 @@ class Ledger:
         self, record_id: int, outcome: Outcome | str, accepted_chars: int | None = None
     ) -> bool:
         """Change a record's outcome (e.g. shown -> accepted); False if there is no such record."""
-        outcome = Outcome(outcome)
-        with self._lock:
-            cursor = self._conn.execute(
-                "UPDATE usage SET outcome = ?, accepted_chars = COALESCE(?, accepted_chars) "
-                "WHERE id = ?",
-                (outcome.value, accepted_chars, record_id),
-            )
-            return cursor.rowcount == 1
+        return self._update_outcome("id", record_id, outcome, accepted_chars)
 
     def set_outcome_by_request(
         self, request_id: str, outcome: Outcome | str, accepted_chars: int | None = None
     ) -> bool:
         """Change the outcome of the record with this request id; False if there is none."""
+        return self._update_outcome("request_id", request_id, outcome, accepted_chars)
+
+    def _update_outcome(
+        self,
+        column: Literal["id", "request_id"],
+        key: int | str,
+        outcome: Outcome | str,
+        accepted_chars: int | None,
+    ) -> bool:
         outcome = Outcome(outcome)
         with self._lock:
             cursor = self._conn.execute(
-                "UPDATE usage SET outcome = ?, accepted_chars = COALESCE(?, accepted_chars) "
-                "WHERE request_id = ?",
-                (outcome.value, accepted_chars, request_id),
+                # column is one of two fixed names; values go through parameters
+                "UPDATE usage SET outcome = ?, accepted_chars = COALESCE(?, accepted_chars) "  # noqa: S608
+                f"WHERE {column} = ?",
+                (outcome.value, accepted_chars, key),
             )
             return cursor.rowcount >= 1
 

@@ -139,20 +139,13 @@ def run_usage_command(
     data_dir: str,
     json_output: bool,
     *,
-    grant_tokens: int | None = None,
-    grant_start: date | None = None,
-    grant_days: int | None = None,
+    grant: GrantConfig | None = None,
     out: TextIO | None = None,
     clock: Clock = utc_now,
 ) -> int:
     """Print the usage report for the ledger in `data_dir`; return the exit code (0, or 1)."""
     stream = out if out is not None else sys.stdout
-    defaults = GrantConfig()
-    config = GrantConfig(
-        tokens=grant_tokens if grant_tokens is not None else defaults.tokens,
-        start_date=grant_start,
-        days=grant_days if grant_days is not None else defaults.days,
-    )
+    config = grant if grant is not None else GrantConfig()
     ledger: Ledger | None = None
     try:
         if (Path(data_dir).expanduser() / LEDGER_FILE).exists():

@@ -21,8 +21,9 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from deepseek_fim import __version__
 from deepseek_fim import settings as settings_mod
+from deepseek_fim.budget_tracker import MessageKind
 from deepseek_fim.documents import DocumentStore
-from deepseek_fim.service import Completion, CompletionService, MessageKind
+from deepseek_fim.service import Completion, CompletionService
 from deepseek_fim.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -22,12 +22,10 @@ from deepseek_fim.budget.clock import Clock, as_utc, utc_now
 from deepseek_fim.budget.grant import grant_status
 from deepseek_fim.budget.ledger import Ledger, LedgerError, Outcome
 from deepseek_fim.budget.payload import (
-    KIND,
     BalanceView,
     LastCompletion,
     payload_for,
     status_payload,
-    status_text,
 )
 from deepseek_fim.budget.prices import PriceTable
 from deepseek_fim.budget.state import BudgetState, ErrorKind, State, should_check_balance
@@ -318,25 +316,16 @@ class BudgetTracker:
         """The `deepseekFim/budget` payload, with the figures re-read from the shared ledger."""
         self.flush()
         self._refresh_grant()
+        document = State(self._document_state) if self._document_state else None
         payload = payload_for(
             self._state,
             now=self._clock(),
-            excluded=self._document_state == "excluded",
+            document=document,
             balance=self._balance,
             last=self._last,
         )
-        # States that belong to the request rather than the account: completion switched off
-        # for this language, or a base URL/key that cannot be used at all.
-        forced = self._document_state
-        grant = self._state.grant
-        if forced in ("disabled", "offline") and payload["state"] != forced and grant:
-            state = State(forced)
-            payload.update(
-                state=state.value,
-                kind=KIND[state],
-                text=status_text(state, grant, now=self._clock(), retry_at=None),
-                message=self._document_message,
-            )
+        if self._document_message and payload["state"] == self._document_state:
+            payload["message"] = self._document_message
         return payload
 
     def status_payload(self, extra_session: dict[str, Any] | None = None) -> dict[str, Any]:

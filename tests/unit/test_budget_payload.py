@@ -250,7 +250,7 @@ def test_payload_for_a_state_machine() -> None:
     machine.on_error(429)
     payload = payload_for(machine, now=NOW)
     assert (payload["state"], payload["text"]) == ("throttled", "DeepSeek throttled 1s")
-    assert payload_for(machine, now=NOW, excluded=True)["state"] == "excluded"
+    assert payload_for(machine, now=NOW, document=State.EXCLUDED)["state"] == "excluded"
 
 
 def test_pace_says_how_much_earlier_the_grant_runs_out() -> None:

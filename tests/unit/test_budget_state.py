@@ -168,11 +168,11 @@ def test_offline_until_a_success(kind: str) -> None:
 
 def test_disabled_and_excluded() -> None:
     machine, _ = _machine()
-    assert machine.state(excluded=True) is State.EXCLUDED
+    assert machine.state(document=State.EXCLUDED) is State.EXCLUDED
     assert machine.may_send()  # excluded is per document; the caller never sends that file
     machine.set_enabled(False)
     assert machine.state() is State.DISABLED
-    assert machine.state(excluded=True) is State.DISABLED
+    assert machine.state(document=State.EXCLUDED) is State.DISABLED
     assert not machine.may_send()
     machine.set_enabled(True)
     assert machine.state() is State.OK
@@ -237,3 +237,12 @@ def test_should_check_balance() -> None:
     assert should_check_balance(
         T0 + timedelta(minutes=2), T0, active=True, after_402=False, interval=timedelta(minutes=1)
     )
+
+
+def test_document_state_outranks_the_account_state() -> None:
+    machine, _ = _machine()
+    machine.on_error(402)
+    assert machine.state() is State.EXHAUSTED
+    # A language switched off, or a base URL that cannot be used, is what the user must fix first.
+    assert machine.state(document=State.DISABLED) is State.DISABLED
+    assert machine.state(document=State.OFFLINE) is State.OFFLINE

@@ -338,17 +338,20 @@ def payload_for(
     budget: BudgetState,
     *,
     now: datetime,
-    excluded: bool = False,
+    document: State | None = None,
     balance: BalanceView | None = None,
     last: LastCompletion | None = None,
 ) -> dict[str, Any]:
-    """Return the payload for the state machine's current state and last grant status."""
+    """Return the payload for the state machine's current state and last grant status.
+
+    `document`: the active document's own state, as `BudgetState.state` takes it.
+    """
     grant = budget.grant
     if grant is None:
         raise ValueError("BudgetState.on_grant was never called")
     return budget_payload(
         grant,
-        budget.state(excluded=excluded),
+        budget.state(document=document),
         now=now,
         retry_at=budget.retry_at(),
         balance=balance,

@@ -168,12 +168,17 @@ class BudgetState:
         """True if a request may be sent now."""
         return self.enabled and self.has_key and self.paused is None and self.retry_at() is None
 
-    def state(self, *, excluded: bool = False) -> State:
-        """The state to show (for the active document: `excluded` if it is never sent)."""
+    def state(self, *, document: State | None = None) -> State:
+        """The state to show.
+
+        `document` is the active document's own reason not to send, which outranks the account's
+        state: `disabled` (its language is off), `excluded` (never sent) or `offline` (the base
+        URL or key cannot be used at all).
+        """
         if not self.enabled:
             return State.DISABLED
-        if excluded:
-            return State.EXCLUDED
+        if document is not None:
+            return document
         if not self.has_key:
             return State.NO_KEY
         paused = self.paused

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from deepseek_fim.budget.clock import Clock, as_utc, utc_now
+from deepseek_fim.budget.daily import daily_json
 from deepseek_fim.budget.grant import grant_status
 from deepseek_fim.budget.ledger import Ledger, LedgerError, Outcome
 from deepseek_fim.budget.payload import (
@@ -335,6 +336,7 @@ class BudgetTracker:
         assert grant is not None
         days = self._ledger.per_day(grant.grant_start, grant.today)
         result = status_payload(payload, self._ledger.session_stats(self._session_id), days)
+        result["daily"] = daily_json(grant, days)
         if extra_session:
             result["session"].update(extra_session)
         return result

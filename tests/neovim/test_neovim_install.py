@@ -56,10 +56,8 @@ def test_install_then_typing_gives_ghost_text(
     source = tmp_path / "calc.py"
     source.write_text("def add(a, b):\n    return \n")
     # `env` here, not only `-e`: tmux starts a login shell, whose profile sets PATH again.
-    command = shlex.join(
-        ["env", f"PATH={BARE_PATH}", str(nvim_binary(nvim_version))]
-        + ["-u", str(init), "-i", "NONE", "-n", str(source)]
-    )
+    nvim = [str(nvim_binary(nvim_version)), "-u", str(init), "-i", "NONE", "-n", str(source)]
+    command = shlex.join(["env", f"PATH={BARE_PATH}", *nvim])
     env_args = [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
     tmux.run("new-session", "-d", "-s", "nvim", "-x", "100", "-y", "20", *env_args, command)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -86,7 +84,9 @@ def test_install_then_typing_gives_ghost_text(
     )
     Path(f"{prefix}-3-done.txt").write_text(done)
     # The plugin starts the installed server for the open buffer: the budget shows up.
-    wait_until(lambda: "left" in tmux.screen(), what="the budget in the statusline", show=tmux.screen)
+    wait_until(
+        lambda: "left" in tmux.screen(), what="the budget in the statusline", show=tmux.screen
+    )
     venv = Path(env["XDG_DATA_HOME"]) / "nvim" / "deepseek-fim" / "venv"
     stamp = json.loads((venv / "deepseek-fim-install.json").read_text())
     assert stamp["repo"] == str(REPO)

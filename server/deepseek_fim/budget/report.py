@@ -14,7 +14,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from deepseek_fim.budget.chart_text import render_chart
 from deepseek_fim.budget.clock import Clock, as_utc, utc_now
+from deepseek_fim.budget.daily import daily_json
 from deepseek_fim.budget.grant import GrantConfig, GrantStatus, compute_grant, grant_status
 from deepseek_fim.budget.ledger import LEDGER_FILE, DayRow, Ledger, LedgerError, Totals
 from deepseek_fim.budget.payload import days_json, decimal_text, money, pace_text
@@ -90,6 +92,7 @@ def usage_json(
         "accepted": grant.accepted,
         "acceptanceRate": _ratio(grant.acceptance_rate),
         "days": days_json(days, grant.currency),
+        "daily": daily_json(grant, days),
     }
 
 
@@ -132,6 +135,7 @@ def render_usage(ledger: Ledger | None, config: GrantConfig, *, clock: Clock = u
                 f"  {row.day.isoformat():<10} {row.requests:>8,} {row.hit:>10,} {row.miss:>10,} "
                 f"{row.output:>10,} {money(day_cost) if day_cost else '0':>12}"
             )
+    lines += ["", *(f"  {line}".rstrip() for line in render_chart(daily_json(grant, days)))]
     return "\n".join(lines) + "\n"
 
 

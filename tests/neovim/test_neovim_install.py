@@ -116,4 +116,14 @@ def test_install_then_typing_gives_ghost_text(
         show=tmux.screen,
     )
     Path(f"{prefix}-5-checkhealth.txt").write_text(health)
+    # The usage report with its chart, of the completion just accepted.
+    for keys in (":DeepSeekFim usage", ":only", "/Tokens per day"):
+        tmux.run("send-keys", "-t", "nvim", keys, "Enter")
+    tmux.run("send-keys", "-t", "nvim", "zt")
+    usage = wait_until(
+        lambda: "Grant used" in tmux.screen() and "▲ today" in tmux.screen() and tmux.screen(),
+        what="the usage chart",
+        show=tmux.screen,
+    )
+    Path(f"{prefix}-6-usage-chart.txt").write_text(usage)
     tmux.run("send-keys", "-t", "nvim", ":qa!", "Enter")

@@ -58,4 +58,44 @@ describe("usage.render", function()
     assert.matches("no requests recorded yet", text, 1, true)
     assert.matches("State:      noKey", text, 1, true)
   end)
+
+  it("draws the daily series under the table, without trailing blanks", function()
+    local with_series = vim.deepcopy(status)
+    with_series.daily = {
+      start = "2026-11-26",
+      ["end"] = "2026-12-25",
+      today = "2026-11-27",
+      grantTokens = 5000000,
+      allowancePerDay = 166667,
+      days = {
+        {
+          date = "2026-11-26",
+          hit = 1000,
+          miss = 200,
+          output = 50,
+          total = 1250,
+          cumulative = 1250,
+        },
+        {
+          date = "2026-11-27",
+          hit = 3000,
+          miss = 100,
+          output = 10,
+          total = 3110,
+          cumulative = 4360,
+        },
+      },
+      forecast = vim.NIL,
+    }
+    local lines = usage.render(with_series)
+    local text = table.concat(lines, "\n")
+    local table_end = text:find("  total", 1, true)
+    local chart_start = text:find("Tokens per day", 1, true)
+    assert.is_truthy(table_end and chart_start and chart_start > table_end)
+    assert.matches("  11%-27 █", text)
+    assert.matches("Grant used   █ used so far   ┈ the grant: 5,000,000 tokens", text, 1, true)
+    for _, line in ipairs(lines) do
+      assert.is_nil(line:match("%s$"), "no trailing blanks: " .. line)
+    end
+  end)
 end)

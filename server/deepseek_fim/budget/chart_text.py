@@ -8,6 +8,7 @@ the same payload (clients/neovim/lua/deepseek_fim/chart.lua); keep the two in st
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,11 @@ HIT, MISS, OUTPUT, FORECAST = "█", "▓", "░", "░"
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 
 
+def _round(value: float) -> int:
+    """Round half up (not Python's half to even), as the Lua chart does."""
+    return math.floor(value + 0.5)
+
+
 def _n(value: int) -> str:
     return f"{value:,}"
 
@@ -28,7 +34,7 @@ def _bar(day: dict[str, Any], scale: float, allowance_col: int) -> str:
     running = 0
     for key in ("hit", "miss", "output"):
         running += int(day[key])
-        ends.append(round(running / scale * BAR_WIDTH) if scale > 0 else 0)
+        ends.append(_round(running / scale * BAR_WIDTH) if scale > 0 else 0)
     cells = [" "] * BAR_WIDTH
     start = 0
     for end, char in zip(ends, (HIT, MISS, OUTPUT), strict=True):
@@ -49,7 +55,7 @@ def per_day_lines(daily: dict[str, Any]) -> list[str]:
     days = daily["days"][-MAX_DAYS:]
     allowance = int(daily["allowancePerDay"])
     scale = max([allowance, *(int(d["total"]) for d in days)])
-    allowance_col = round(allowance / scale * BAR_WIDTH) if scale > 0 else -1
+    allowance_col = _round(allowance / scale * BAR_WIDTH) if scale > 0 else -1
     lines = [
         f"Tokens per day   {HIT} cache hit  {MISS} cache miss  {OUTPUT} output"
         f"   │ even share of the grant: {_n(allowance)}/day"
@@ -78,7 +84,7 @@ def _column_values(daily: dict[str, Any]) -> tuple[list[int | None], list[int | 
             ((date.fromisoformat(p["date"]) - start).days, int(p["cumulative"])) for p in points
         )
         for i in range(max(d0 + 1, 0), min(d1, count - 1) + 1):
-            forecast[i] = round(v0 + (v1 - v0) * (i - d0) / (d1 - d0))
+            forecast[i] = _round(v0 + (v1 - v0) * (i - d0) / (d1 - d0))
     today = (date.fromisoformat(daily["today"]) - start).days
     return used, forecast, today
 
@@ -87,7 +93,7 @@ def _height(value: int, grant: int) -> int:
     """Height in eighths of a cell; at least one eighth for any use."""
     if grant <= 0:
         return 0
-    eighths = min(round(value / grant * PLOT_HEIGHT * 8), PLOT_HEIGHT * 8)
+    eighths = min(_round(value / grant * PLOT_HEIGHT * 8), PLOT_HEIGHT * 8)
     return max(eighths, 1) if value > 0 else 0
 
 

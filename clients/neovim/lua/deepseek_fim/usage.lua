@@ -1,5 +1,5 @@
---- `:DeepSeekFim usage`: the server's `deepseekFim/status` (per-day ledger table and session
---- statistics) in a scratch buffer.
+--- `:DeepSeekFim usage`: the server's `deepseekFim/status` (per-day ledger table, session
+--- statistics and the chart of the `daily` series) in a scratch buffer.
 
 local lsp = require("deepseek_fim.client")
 
@@ -146,6 +146,13 @@ function M.render(status)
   }
   for _, l in ipairs(table_lines(rows)) do
     lines[#lines + 1] = "  " .. l
+  end
+  local chart = require("deepseek_fim.chart").render(status.daily)
+  if #chart > 0 then
+    lines[#lines + 1] = ""
+    for _, l in ipairs(chart) do
+      lines[#lines + 1] = l == "" and "" or ("  " .. l):gsub("%s+$", "")
+    end
   end
   return lines
 end

@@ -80,7 +80,36 @@ export interface DayUsage {
   cost: string;
 }
 
+/** One day of the grant period so far (the `daily` series, server/deepseek_fim/budget/daily.py). */
+export interface DailyPoint {
+  date: string;
+  hit: number;
+  miss: number;
+  output: number;
+  total: number;
+  cumulative: number;
+}
+
+export interface ForecastPoint {
+  date: string;
+  cumulative: number;
+}
+
+/** The grant day by day, for the usage chart: the same data the CLI and Neovim draw. */
+export interface DailySeries {
+  start: string;
+  /** The grant's last valid day. */
+  end: string;
+  today: string;
+  grantTokens: number;
+  allowancePerDay: number;
+  days: DailyPoint[];
+  /** From today to the run-out date or the last day; null without a forecast. */
+  forecast: ForecastPoint[] | null;
+}
+
 export interface StatusPayload extends BudgetPayload {
   session?: SessionStats;
   days?: DayUsage[];
+  daily?: DailySeries;
 }

@@ -1,5 +1,7 @@
-// The usage view's HTML from a `deepseekFim/status` payload. Pure: no `vscode` import.
+// The usage view's HTML from a `deepseekFim/status` payload: the charts of its `daily` series,
+// then the tables. Pure: no `vscode` import.
 import type { StatusPayload } from './protocol';
+import { CHART_CSS, CHART_LEGEND, dailyChartSvg, grantChartSvg } from './usageChart';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -80,6 +82,9 @@ export function renderUsageHtml(s: StatusPayload, cspSource: string): string {
         .join('\n')
     : row(['No usage recorded in this grant period yet.', '', '', '', '', '']);
   const message = s.message ? `<p class="message">${escapeHtml(s.message)}</p>` : '';
+  const charts = s.daily
+    ? `<h2>Tokens per day</h2>\n${dailyChartSvg(s.daily)}\n<h2>The grant</h2>\n${grantChartSvg(s.daily)}\n${CHART_LEGEND}`
+    : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -93,11 +98,12 @@ table { border-collapse: collapse; margin-bottom: 1.5em; }
 th, td { text-align: left; padding: 0.25em 1em 0.25em 0; border-bottom: 1px solid var(--vscode-panel-border); }
 td:not(:first-child), th:not(:first-child) { font-variant-numeric: tabular-nums; }
 .message { font-weight: bold; color: var(--vscode-errorForeground); }
-</style>
+${CHART_CSS}</style>
 </head>
 <body>
 <h1>${text(s.text)}</h1>
 ${message}
+${charts}
 <h2>Grant</h2>
 <table id="summary">
 ${summary}

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  ARTIFACTS, FakeDeepSeek, installVsix, launchBrowser, makeSandbox, readLogs, startCodeServer, waitFor, writeUserSettings,
+  ARTIFACTS, FakeDeepSeek, PYTHON, installVsix, launchBrowser, makeSandbox, readLogs, startCodeServer, waitFor, writeUserSettings,
 } from './harness.mjs';
 
 const KEY = 'sk-fake-test-key';
@@ -51,6 +51,27 @@ function shell(command) {
   }
 }
 
+/** Eight days of earlier use in the ledger (records written through the ledger's own API), so
+ *  the usage chart has a history to draw. */
+function seedLedger(dir) {
+  const code = `
+import random, sys
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from deepseek_fim.budget.ledger import Ledger
+now = datetime.now(UTC)
+rng = random.Random(11)
+with Ledger(sys.argv[1]) as ledger:
+    ledger.grant_start((now - timedelta(days=8)).date())
+    for back in range(8, 0, -1):
+        for _ in range(rng.randint(0, 6)):
+            ledger.record(model="deepseek-chat", hit=rng.randint(20000, 60000), miss=rng.randint(4000, 20000),
+                          output=rng.randint(300, 2500), cost=Decimal("0.002"), currency="USD",
+                          outcome="shown", at=now - timedelta(days=back))
+`;
+  execFileSync(PYTHON, ['-c', code, dir]);
+}
+
 describe('the .vsix alone, in a fresh profile, with only Python installed', { timeout: 300000 }, () => {
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -72,6 +93,7 @@ describe('the .vsix alone, in a fresh profile, with only Python installed', { ti
       'telemetry.telemetryLevel': 'off',
       'chat.commandCenter.enabled': false,
     });
+    seedLedger(sandbox.ledger);
     await installVsix(sandbox, env);
     codeServer = await startCodeServer(sandbox, env);
     browser = await launchBrowser();
@@ -131,6 +153,27 @@ describe('the .vsix alone, in a fresh profile, with only Python installed', { ti
     await shot('02-ghost-text');
     const fim = (await fake.log()).filter((e) => e.method === 'POST' && /\/completions$/.test(e.path));
     assert.ok(fim.some((e) => e.status === 200 && e.has_auth), 'the fake answered a request with the key');
+  });
+
+  it('the usage view charts the ledger: a bar per day with use, the used line and the forecast', async () => {
+    await page.keyboard.press('Escape');
+    await runCommand('DeepSeek FIM: Show Usage');
+    const frame = await waitFor('the usage chart', async () => {
+      for (const f of page.frames()) {
+        if (await f.locator('#chart-daily').count().catch(() => 0)) {
+          return f;
+        }
+      }
+      return undefined;
+    }, { timeoutMs: 20000, intervalMs: 300 });
+    const bars = await frame.locator('#chart-daily g.day').count();
+    const daysWithUse = (await frame.locator('#days tr').allInnerTexts())
+      .filter((row) => /^\d{4}-/.test(row) && !/^\S+\s+0\b/.test(row)).length;
+    assert.ok(bars >= 2, `several days with use: ${bars}`);
+    assert.equal(bars, daysWithUse, 'one bar per day with requests in the table');
+    assert.equal(await frame.locator('#chart-grant polyline.forecast').count(), 1);
+    await shot('04-usage-chart');
+    await page.keyboard.press('Control+W');
   });
 
   it('the Get Started walkthrough opens with its four steps', async () => {

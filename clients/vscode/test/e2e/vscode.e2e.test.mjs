@@ -256,6 +256,15 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     assert.match(session, /Accepted\s+1\b/, `the accept command reached the server: ${session}`);
     const days = await frame.locator('#days').innerText();
     assert.match(days, /\d{4}-\d{2}-\d{2}/);
+    // The charts of the server's daily series: today's bar, the used line, the grant line.
+    assert.equal(await frame.locator('#chart-daily g.day').count(), 1, 'one day with use: one bar');
+    const bar = await frame.locator('#chart-daily g.day title').first().textContent();
+    const used = usedTokens(await fake.fimRequests());
+    assert.match(bar ?? '', new RegExp(`: ${used.toLocaleString('en-US')} tokens`));
+    assert.equal(await frame.locator('#chart-grant polyline.used').count(), 1);
+    assert.match(await frame.locator('#chart-grant').innerHTML(), /grant 5,000,000/);
+    await frame.locator('#chart-daily').scrollIntoViewIfNeeded();
+    await shot('06b-usage-chart');
     await page.keyboard.press('Control+W');
   });
 

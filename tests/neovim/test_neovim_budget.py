@@ -108,7 +108,8 @@ def test_usage_command_shows_the_ledger_table(editor: Editor, tmp_path: Path) ->
     lines = editor.nvim.current.buffer[:]
     assert lines[0] == "DeepSeek FIM usage"
     day = editor.status()["days"][-1]
-    rows = [line for line in lines if line.strip().startswith(day["date"])]
+    # The table's rows (the chart under it has the date on its axis, further indented).
+    rows = [line for line in lines if line.startswith("  " + day["date"])]
     assert len(rows) == 1
     assert rows[0].split()[1] == str(day["requests"])
 

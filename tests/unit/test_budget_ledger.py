@@ -45,8 +45,8 @@ def test_creates_dir_and_wal_file(tmp_path: Path) -> None:
     with Ledger(data) as ledger:
         assert ledger.path == data / LEDGER_FILE
         assert ledger.path.exists()
-        assert ledger.schema_version == len(MIGRATIONS) == 1
-        assert ledger.get_meta("schema_version") == "1"
+        assert ledger.schema_version == len(MIGRATIONS) == 2
+        assert ledger.get_meta("schema_version") == "2"
         # NORMAL = 1 (per connection)
         assert ledger._conn.execute("PRAGMA synchronous").fetchone()[0] == 1
         assert ledger._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
@@ -251,7 +251,7 @@ def test_failed_migration_rolls_back(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         Ledger(tmp_path, migrations=(*MIGRATIONS, broken))
     with Ledger(tmp_path) as again:
-        assert again.get_meta("schema_version") == "1"
+        assert again.get_meta("schema_version") == "2"
         row = again.record_by_id(1)
         assert row is not None and "half_done" not in row
 

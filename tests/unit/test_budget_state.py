@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -22,7 +23,9 @@ class Clock:
 
 def _grant(used: int = 0, today: date = date(2026, 11, 27)) -> GrantStatus:
     return compute_grant(
-        Totals(miss=used),
+        # `used` cache-miss tokens, priced so that their share of the USD 8.40 grant is their
+        # share of the advertised 5M tokens (the thresholds are shares of money).
+        Totals(miss=used, cost_by_currency={"USD": Decimal(used) * Decimal("8.40") / 5_000_000}),
         [],
         config=GrantConfig(),
         grant_start=date(2026, 11, 20),

@@ -338,10 +338,23 @@ def test_the_newest_balance_of_the_grant_currency_and_period_counts(tmp_path: Pa
     assert status.remaining == Decimal("8.10")
 
 
-def test_a_balance_above_the_grant_is_capped_in_the_ratio() -> None:
+def test_a_balance_above_the_grant_setting_raises_the_grant() -> None:
     status = _status(Totals(), balance=_check(_at(TODAY), "10.00"))
+    assert (status.amount, status.amount_source) == (Decimal("10.00"), "balance")
     assert status.remaining == Decimal("10.00") and status.remaining_ratio == 1.0
     assert status.used == 0
+    # 9.00 at the check, 2.00 recorded in the period, 0.50 of it after the check:
+    # the grant was at least 9.00 + 1.50 = 10.50; 8.50 is left; 2.00 used.
+    status = _status(
+        Totals(requests=5, miss=1, cost_by_currency={"USD": Decimal("2.00")}),
+        balance=_check(_at(TODAY), "9.00"),
+        since=Decimal("0.50"),
+    )
+    assert (status.amount, status.remaining, status.used) == (
+        Decimal("10.50"),
+        Decimal("8.50"),
+        Decimal("2.00"),
+    )
 
 
 def test_a_zero_granted_balance_is_exhausted() -> None:

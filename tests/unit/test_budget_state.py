@@ -249,3 +249,12 @@ def test_document_state_outranks_the_account_state() -> None:
     # A language switched off, or a base URL that cannot be used, is what the user must fix first.
     assert machine.state(document=State.DISABLED) is State.DISABLED
     assert machine.state(document=State.OFFLINE) is State.OFFLINE
+
+
+def test_resume_asks_for_a_balance_check() -> None:
+    # After a top-up the balance, which the grant figures follow, has changed.
+    machine, _ = _machine()
+    machine.on_balance(True)
+    assert not machine.balance_check_due
+    machine.on_resume()
+    assert machine.balance_check_due

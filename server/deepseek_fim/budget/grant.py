@@ -95,7 +95,7 @@ class GrantStatus:
     today: date
     currency: str
     amount: Decimal  # the grant, in `currency`
-    amount_source: str  # "setting" or "tokens" (derived from grant.tokens)
+    amount_source: str  # "default", "setting", "tokens" (from grant.tokens) or "balance"
     used: Decimal  # money used (the balance's word when reconciled, else the ledger's)
     remaining: Decimal  # money left (>= 0)
     remaining_ratio: float
@@ -276,8 +276,13 @@ def compute_grant(
     """
     currency = config.currency
     amount = config.money
+    amount_source = config.amount_source
     ledger_cost = _cost(totals.cost_by_currency, currency)
     reconciliation = None
+    if balance is not None and balance.granted + ledger_cost - ledger_since_balance > amount:
+        # The balance shows more granted money than the setting: the grant is at least that.
+        amount = balance.granted + ledger_cost - ledger_since_balance
+        amount_source = "balance"
     if balance is not None:
         remaining = balance.granted - ledger_since_balance
         used = amount - remaining
@@ -307,7 +312,7 @@ def compute_grant(
         today=today,
         currency=currency,
         amount=amount,
-        amount_source=config.amount_source,
+        amount_source=amount_source,
         used=used,
         remaining=remaining,
         remaining_ratio=ratio,

@@ -164,14 +164,15 @@ def _pct(ratio: float) -> str:
 def status_text_for_grant(grant: GrantStatus) -> str:
     """`DeepSeek $8.37 ≈67M tok · 23d`: money left, ≈ that in tokens at your mix, days left.
 
-    Always under 30 characters: the token figure is shortened, then dropped, if needed.
+    Always under `MAX_TEXT` characters: when a figure is long (`≈600k`, `$10.5`) the separator
+    tightens (`≈600k tok·30d`), then the token figure is dropped.
     """
     money_left = short_money(grant.remaining, grant.currency)
     days = f"{grant.days_left}d"
     tokens = f"≈{compact2(grant.remaining_tokens)}"
     for text in (
         f"DeepSeek {money_left} {tokens} tok · {days}",
-        f"DeepSeek {money_left} {tokens} · {days}",
+        f"DeepSeek {money_left} {tokens} tok·{days}",
         f"DeepSeek {money_left} · {days}",
     ):
         if len(text) < MAX_TEXT:
@@ -305,6 +306,7 @@ def summary_rows(grant: GrantStatus, price_check: PriceCheck | None = None) -> l
         "default": "",
         "setting": "",
         "tokens": " (grant.tokens at the advertised rate)",
+        "balance": " (the balance shows more than the grant setting)",
     }[grant.amount_source]
     rows = [
         [

@@ -63,6 +63,8 @@ async def test_exhausted_pauses_until_the_balance_is_available(session, fake):
     # The user tops up and resumes: completions come back.
     fake.configure(balance="5.00")
     await execute(session, "deepseekFim.resume")
+    # The resume reads the balance at once: the new money shows before any completion.
+    await session.wait_for_budget(lambda p: p["state"] == "ok" and p["remainingAmount"] == "5")
     assert await fresh_request(session, "s") == ["return a + b"]
     await session.wait_for_budget(lambda p: p["state"] == "ok")
     assert any("used up" in m.message or "402" in m.message for m in session.messages)

@@ -56,7 +56,8 @@ _FIXED_TEXT: Mapping[State, str] = {
 MESSAGES: Mapping[State, str] = {
     State.NO_KEY: (
         "No DeepSeek API key: create an account at "
-        f"{TOP_UP_URL} (new accounts get a free grant of about 5M tokens for 30 days), "
+        f"{TOP_UP_URL} (new accounts get a free grant of about USD 8.40, advertised as 5M tokens, "
+        "for 30 days), "
         "create an API key there, and give it to your editor's DeepSeek FIM key command, "
         "the deepseekFim.apiKey setting or the DEEPSEEK_API_KEY environment variable."
     ),

@@ -158,6 +158,10 @@ class LastCompletion:
         }
 
 
+MAX_TEXT = 30
+"""Status texts are shorter than this, so they fit a status bar beside other items."""
+
+
 def _pct(ratio: float) -> str:
     return f"{ratio * 100:.1f}%"
 
@@ -179,9 +183,6 @@ def status_text_for_grant(grant: GrantStatus) -> str:
         if len(text) < MAX_TEXT:
             return text
     return f"DeepSeek {money_left}"
-
-
-MAX_TEXT = 30
 
 
 def _money(value: Decimal, currency: str) -> str:

@@ -50,9 +50,8 @@ class GrantSettings:
         """The grant's balance in `currency`: `amount`, else `tokens` at the advertised rate."""
         if self.amount is not None:
             return self.amount
-        return (ADVERTISED_GRANT_AMOUNT * self.tokens / ADVERTISED_GRANT_TOKENS).quantize(
-            Decimal("0.0001")
-        )
+        # Exact: dividing by 5,000,000 terminates in decimal.
+        return ADVERTISED_GRANT_AMOUNT * self.tokens / ADVERTISED_GRANT_TOKENS
 
     @property
     def amount_source(self) -> str:

@@ -192,6 +192,7 @@ def test_tokens_only_setting_scales_the_amount_at_the_advertised_rate() -> None:
     # 10M tokens at USD 8.40 per 5M = USD 16.80; 100,000 tokens = USD 0.168.
     assert GrantConfig(tokens=10_000_000).money == Decimal("16.80")
     assert GrantConfig(tokens=100_000).money == Decimal("0.168")
+    assert GrantConfig(tokens=1).money == Decimal("0.00000168")  # never rounded to nothing
     assert GrantConfig(tokens=10_000_000, amount=Decimal("5")).money == Decimal("5")
     status = _status(Totals(), config=GrantConfig(tokens=10_000_000))
     assert status.remaining_tokens == 10_000_000 and status.amount_source == "tokens"

@@ -21,14 +21,17 @@ from typing import Any, Literal
 from deepseek_fim.budget.clock import Clock, as_utc, utc_now
 from deepseek_fim.budget.daily import daily_json
 from deepseek_fim.budget.grant import grant_status
-from deepseek_fim.budget.ledger import Ledger, LedgerError, Outcome
+from deepseek_fim.budget.ledger import BalanceCheck, Ledger, LedgerError, Outcome
 from deepseek_fim.budget.payload import (
     BalanceView,
     LastCompletion,
     payload_for,
+    price_check_text,
     status_payload,
 )
+from deepseek_fim.budget.price_check import PriceCheck
 from deepseek_fim.budget.prices import PriceTable
+from deepseek_fim.budget.report import price_check_from_ledger
 from deepseek_fim.budget.state import BudgetState, ErrorKind, State, should_check_balance
 from deepseek_fim.budget.thresholds import claim_notices
 from deepseek_fim.deepseek import (
@@ -96,6 +99,7 @@ class BudgetTracker:
         self._pending: dict[str, dict[str, Any]] = {}
         self._flush_handle: asyncio.TimerHandle | None = None
         self._refresh_grant()
+        self._price_check = self._check_prices()
 
     def _open_ledger(self, data_dir: str) -> Ledger:
         """Open the shared ledger; if that fails, a private one, and say so."""
@@ -132,6 +136,7 @@ class BudgetTracker:
         if key_changed:
             self._state.on_key_changed(bool(settings.api_key))
         self._refresh_grant()
+        self._price_check = self._check_prices()
         self._on_change()
 
     def close(self) -> None:
@@ -267,13 +272,53 @@ class BudgetTracker:
         return self._prices.cost(model, as_utc(self._clock()), usage.hit, usage.miss, usage.output)
 
     def on_balance(self, balance: Balance) -> None:
-        """A balance check answered."""
+        """A balance check answered: kept in the ledger (the grant's authority), prices checked."""
         now = self._clock()
         self._balance_checked_at = now
         self._active_since_balance = False
-        self._balance = BalanceView.from_balance(balance.is_available, balance.infos, now)
+        self._balance = BalanceView.from_balance(
+            balance.is_available, balance.infos, now, prefer_currency=self._grant_config.currency
+        )
+        try:
+            for info in balance.infos:
+                self._ledger.record_balance(
+                    BalanceCheck(
+                        now,
+                        info.currency,
+                        balance.is_available,
+                        info.total,
+                        info.granted,
+                        info.topped_up,
+                    )
+                )
+        except sqlite3.Error as exc:
+            logger.error("cannot keep the balance in the ledger: %s", exc)
         self._state.on_balance(balance.is_available)
+        self._price_check = self._check_prices()
         self._on_change()
+
+    def _check_prices(self) -> PriceCheck | None:
+        """Compare the balance's deltas with the ledger; say so once when the table is off."""
+        grant = self._state.grant
+        if grant is None:
+            return None
+        try:
+            check = price_check_from_ledger(
+                self._ledger, self._grant_config.currency, grant.grant_start, self._prices
+            )
+        except sqlite3.Error as exc:
+            logger.error("cannot compare the balance with the ledger: %s", exc)
+            return None
+        if check is not None and check.disagrees:
+            key = f"pricecheck:{check.end.date().isoformat()}"
+            if self._ledger.claim_meta(key, "shown"):
+                self._messages.append(
+                    (
+                        f"DeepSeek FIM: the price table looks off: {price_check_text(check)}",
+                        "warning",
+                    )
+                )
+        return check
 
     def balance_failed(self) -> None:
         """A balance check failed (e.g. the key may not read balances): retry only later."""
@@ -324,6 +369,7 @@ class BudgetTracker:
             document=document,
             balance=self._balance,
             last=self._last,
+            price_check=self._price_check,
         )
         if self._document_message and payload["state"] == self._document_state:
             payload["message"] = self._document_message

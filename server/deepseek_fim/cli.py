@@ -33,7 +33,7 @@ from deepseek_fim.settings import Settings
 
 NO_KEY_HELP = (
     "not set. Create one at https://platform.deepseek.com/api_keys (new accounts get a free "
-    "grant of about 5M tokens for 30 days) and export DEEPSEEK_API_KEY"
+    "grant of about USD 8.40, advertised as 5M tokens, for 30 days) and export DEEPSEEK_API_KEY"
 )
 
 

@@ -26,14 +26,17 @@ async def test_status_and_cli_give_the_same_daily_series(session: Session, fake,
     usages = [r["usage"] for r in fake.fim_requests()]
     used = sum(u["prompt_tokens"] + u["completion_tokens"] for u in usages)
     await session.wait_for_budget(lambda p: p["usedTokens"] == used)
-    daily = (await session.status())["daily"]
+    status = await session.status()
+    daily = status["daily"]
     today = daily["days"][-1]
     assert today["date"] == daily["today"]
     assert today["cumulative"] == used
     assert today["hit"] == sum(u["prompt_cache_hit_tokens"] for u in usages)
     assert today["miss"] == sum(u["prompt_cache_miss_tokens"] for u in usages)
     assert today["output"] == sum(u["completion_tokens"] for u in usages)
-    assert daily["allowancePerDay"] == round(5_000_000 / 30)
+    # The grant in tokens is what the status says: used plus left at the user's mix.
+    assert daily["grantTokens"] == status["usedTokens"] + status["remainingTokens"]
+    assert daily["allowancePerDay"] == round(daily["grantTokens"] / 30)
     env = {**server_env, "PATH": ""}
     assert json.loads(await run_cli(env, "usage", "--json"))["daily"] == daily
     text = await run_cli(env, "usage")

@@ -36,16 +36,18 @@ def series(
     today_index: int,
     days: int = 30,
     grant: int = 5_000_000,
+    cost: str = "0.002",
 ) -> dict:
     rows = [
-        DayRow(START + timedelta(days=i), 1, h, m, o, {"USD": Decimal(0)})
+        DayRow(START + timedelta(days=i), 10, h, m, o, {"USD": Decimal(cost)})
         for i, (h, m, o) in enumerate(tokens_per_day)
     ]
     totals = Totals(
-        requests=len(rows),
+        requests=10 * len(rows),
         hit=sum(r.hit for r in rows),
         miss=sum(r.miss for r in rows),
         output=sum(r.output for r in rows),
+        cost_by_currency={"USD": Decimal(cost) * len(rows)},
     )
     config = GrantConfig(tokens=grant, start_date=START, days=days)
     today = START + timedelta(days=today_index)
@@ -60,7 +62,7 @@ CASES = [
         [(48_839, 7_273, 2_015), (155_024, 52_609, 8_542), (0, 0, 0), (76_866, 33_270, 3_297)], 3
     ),
     series([(60, 30, 4)], 0),  # a 94-token history
-    series([(600_000, 0, 0), (700_000, 10, 5)], 1, grant=2_000_000),  # runs out before expiry
+    series([(600_000, 0, 0), (700_000, 10, 5)], 1, cost="2.00"),  # runs out before expiry
     series([(1000, 200, 30)] * 40, 39, days=365),  # a long grant
     series([(1000, 200, 30)] * 3, 45),  # expired
     series([], 0),  # no use yet

@@ -3,17 +3,31 @@ local usage = require("deepseek_fim.usage")
 describe("usage.render", function()
   local status = {
     state = "ok",
-    text = "DeepSeek 4.62M left · 23d",
+    text = "DeepSeek $8.36 ≈23M tok · 23d",
     grantTokens = 5000000,
     usedTokens = 380123,
-    remainingTokens = 4619877,
+    remainingTokens = 22568760,
+    remainingAmount = "8.3588",
     daysLeft = 23,
     expiresOn = "2026-12-20",
     cost = "0.0412",
     currency = "USD",
-    burnRatePerDay = 54000,
-    runOutOn = "2027-03-04",
+    burnRatePerDay = "0.02",
+    runOutOn = vim.NIL,
     message = vim.NIL,
+    summary = {
+      { "Money left", "8.3588 USD of 8.40 (99.5%), from the ledger's cost at the price table" },
+      { "Tokens left", "≈22.6M at your mix of the last 7 days (0.3704 USD per 1M tokens)" },
+      { "Pace", "0.02 USD/day (≈54k tokens/day): lasts until the grant expires on 2026-12-20" },
+    },
+    balance = {
+      isAvailable = true,
+      total = "8.36",
+      granted = "8.36",
+      toppedUp = "0",
+      currency = "USD",
+      checkedAt = "2026-11-27T09:55:00Z",
+    },
     session = {
       requests = 12,
       cancelled = 3,
@@ -31,10 +45,35 @@ describe("usage.render", function()
     },
   }
 
-  it("shows the grant numbers with thousands separators", function()
-    local text = table.concat(usage.render(status), "\n")
-    assert.matches("380,123 used of 5,000,000", text, 1, true)
-    assert.matches("23 days left", text, 1, true)
+  it("shows the server's summary rows as they are, aligned on their labels", function()
+    local lines = usage.render(status)
+    assert.is_true(vim.tbl_contains(lines, "Budget:     DeepSeek $8.36 ≈23M tok · 23d"))
+    assert.is_true(
+      vim.tbl_contains(
+        lines,
+        "Money left   8.3588 USD of 8.40 (99.5%), from the ledger's cost at the price table"
+      )
+    )
+    assert.is_true(
+      vim.tbl_contains(
+        lines,
+        "Tokens left  ≈22.6M at your mix of the last 7 days (0.3704 USD per 1M tokens)"
+      )
+    )
+    assert.is_true(
+      vim.tbl_contains(
+        lines,
+        "Pace         0.02 USD/day (≈54k tokens/day): lasts until the grant expires on 2026-12-20"
+      )
+    )
+    assert.is_true(
+      vim.tbl_contains(
+        lines,
+        "Account balance (DeepSeek, 2026-11-27T09:55:00Z): 8.36 USD (granted 8.36, topped up 0)"
+      )
+    )
+    -- nothing formatted from raw numbers: no run-out date the server did not give
+    assert.is_nil(table.concat(lines, "\n"):find("runs out", 1, true))
   end)
 
   it("shows the session statistics", function()

@@ -29,25 +29,23 @@ function row(cells: string[], tag: 'td' | 'th' = 'td'): string {
   return `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
 }
 
-/** The rows of the summary table: [label, value] (values already HTML-escaped). */
+/**
+ * The rows of the summary table: [label, value] (values already HTML-escaped). The grant's rows
+ * (money left, tokens left at the user's mix, used, pace, ...) are the server's own text.
+ */
 export function summaryRows(s: StatusPayload): [string, string][] {
-  const currency = s.currency ? ` ${escapeHtml(s.currency)}` : '';
-  const rows: [string, string][] = [
-    ['State', text(s.state)],
-    ['Used', `${num(s.usedTokens)} of ${num(s.grantTokens)} tokens`],
-    ['Remaining', `${num(s.remainingTokens)} tokens (${percent(s.remainingRatio)})`],
-    ['Cost so far', s.cost ? `${escapeHtml(s.cost)}${currency}` : '—'],
-    ['Grant', `${text(s.grantStart)} → ${text(s.expiresOn)} (${num(s.daysLeft)} days left)`],
-    ['Burn rate', `${num(s.burnRatePerDay)} tokens/day`],
-    ['Runs out on', text(s.runOutOn)],
-    ['Cache-hit ratio', percent(s.cacheHitRatio)],
-  ];
-  if (s.balance?.isAvailable) {
+  const rows: [string, string][] = [['State', text(s.state)]];
+  for (const [label, value] of s.summary ?? []) {
+    rows.push([label, text(value)]);
+  }
+  if (s.balance) {
     rows.push([
       'Account balance',
       `${escapeHtml(s.balance.total)} ${escapeHtml(s.balance.currency)} (granted ${escapeHtml(
         s.balance.granted,
-      )}, topped up ${escapeHtml(s.balance.toppedUp)}; checked ${escapeHtml(s.balance.checkedAt)})`,
+      )}, topped up ${escapeHtml(s.balance.toppedUp)}; checked ${escapeHtml(s.balance.checkedAt)})${
+        s.balance.isAvailable ? '' : '; calls NOT allowed'
+      }`,
     ]);
   }
   return rows;

@@ -388,6 +388,8 @@ def create_language_server() -> DeepSeekFimServer:
     @server.command(RESUME_COMMAND)
     def resume(ls: DeepSeekFimServer, *args: Any) -> None:
         ls.service.budget.resume()
+        # After a top-up the balance has changed: read it now, not at the next completion.
+        ls.service.maybe_check_balance()
         ls.budget_changed()
 
     @server.command(REFRESH_BALANCE_COMMAND)

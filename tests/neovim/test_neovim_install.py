@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 from collections.abc import Iterator
@@ -85,7 +86,9 @@ def test_install_then_typing_gives_ghost_text(
     Path(f"{prefix}-3-done.txt").write_text(done)
     # The plugin starts the installed server for the open buffer: the budget shows up.
     wait_until(
-        lambda: "left" in tmux.screen(), what="the budget in the statusline", show=tmux.screen
+        lambda: re.search(r"DeepSeek \S.* · \d+d", tmux.screen()),
+        what="the budget in the statusline",
+        show=tmux.screen,
     )
     venv = Path(env["XDG_DATA_HOME"]) / "nvim" / "deepseek-fim" / "venv"
     stamp = json.loads((venv / "deepseek-fim-install.json").read_text())

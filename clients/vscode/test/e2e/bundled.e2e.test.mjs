@@ -51,8 +51,8 @@ function shell(command) {
   }
 }
 
-/** Eight days of earlier use in the ledger (records written through the ledger's own API), so
- *  the usage chart has a history to draw. */
+/** Eight days of earlier use in the ledger (records written through the ledger's own API), enough
+ *  requests for the server to forecast, so the usage chart has a history to draw. */
 function seedLedger(dir) {
   const code = `
 import random, sys
@@ -64,7 +64,7 @@ rng = random.Random(11)
 with Ledger(sys.argv[1]) as ledger:
     ledger.grant_start((now - timedelta(days=8)).date())
     for back in range(8, 0, -1):
-        for _ in range(rng.randint(0, 6)):
+        for _ in range(rng.randint(4, 7)):
             ledger.record(model="deepseek-chat", hit=rng.randint(20000, 60000), miss=rng.randint(4000, 20000),
                           output=rng.randint(300, 2500), cost=Decimal("0.002"), currency="USD",
                           outcome="shown", at=now - timedelta(days=back))

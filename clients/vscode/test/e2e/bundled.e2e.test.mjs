@@ -65,9 +65,12 @@ with Ledger(sys.argv[1]) as ledger:
     ledger.grant_start((now - timedelta(days=8)).date())
     for back in range(8, 0, -1):
         for _ in range(rng.randint(4, 7)):
-            ledger.record(model="deepseek-chat", hit=rng.randint(20000, 60000), miss=rng.randint(4000, 20000),
-                          output=rng.randint(300, 2500), cost=Decimal("0.002"), currency="USD",
-                          outcome="shown", at=now - timedelta(days=back))
+            hit, miss, output = rng.randint(20000, 60000), rng.randint(4000, 20000), rng.randint(300, 2500)
+            # At the built-in deepseek-chat prices per 1M tokens (hit 0.028, miss 0.28, output 0.42 USD).
+            cost = (Decimal(hit) * Decimal("0.028") + Decimal(miss) * Decimal("0.28")
+                    + Decimal(output) * Decimal("0.42")) / 1000000
+            ledger.record(model="deepseek-chat", hit=hit, miss=miss, output=output, cost=cost,
+                          currency="USD", outcome="shown", at=now - timedelta(days=back))
 `;
   execFileSync(PYTHON, ['-c', code, dir]);
 }

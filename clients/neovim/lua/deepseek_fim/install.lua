@@ -221,27 +221,23 @@ function M.install(opts)
         finish(false, ("deepseek-fim install: pip failed (%d): %s"):format(code, tail[#tail] or ""))
         return
       end
-      do
-        local exe = server.venv_program(server.name)
-        local res = vim.system({ exe, "--version" }, { text = true }):wait(10000)
-        local installed = vim.trim(res.stdout or "")
-        local stamp = {
-          version = installed,
-          repo = root,
-          commit = commit_of(root),
-          python = table.concat(python, " ") .. " " .. version,
-          date = os.date("!%Y-%m-%dT%H:%M:%SZ"),
-        }
-        vim.fn.writefile({ vim.json.encode(stamp) }, vim.fs.joinpath(venv, M.STAMP))
-        finish(
-          res.code == 0,
-          res.code == 0
-              and ("deepseek-fim install: done, %s (see :checkhealth deepseek_fim)"):format(
-                installed
-              )
-            or ("deepseek-fim install: %s --version failed"):format(exe)
-        )
-      end
+      local exe = server.venv_program(server.name)
+      local res = vim.system({ exe, "--version" }, { text = true }):wait(10000)
+      local installed = vim.trim(res.stdout or "")
+      local stamp = {
+        version = installed,
+        repo = root,
+        commit = commit_of(root),
+        python = table.concat(python, " ") .. " " .. version,
+        date = os.date("!%Y-%m-%dT%H:%M:%SZ"),
+      }
+      vim.fn.writefile({ vim.json.encode(stamp) }, vim.fs.joinpath(venv, M.STAMP))
+      finish(
+        res.code == 0,
+        res.code == 0
+            and ("deepseek-fim install: done, %s (see :checkhealth deepseek_fim)"):format(installed)
+          or ("deepseek-fim install: %s --version failed"):format(exe)
+      )
     end)
   end
   if steps == 2 then

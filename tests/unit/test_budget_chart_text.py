@@ -84,3 +84,8 @@ def test_render_chart_has_both_pictures():
     assert lines[0].startswith("Tokens per day")
     assert "" in lines
     assert any(line.startswith("Grant used") for line in lines)
+
+
+def test_the_allowance_mark_shows_when_the_allowance_is_the_top_of_the_scale():
+    lines = per_day_lines(_daily([(1000, 0, 0)]))  # allowance 100,000 far above the day
+    assert lines[1][6 + BAR_WIDTH - 1] == "│"

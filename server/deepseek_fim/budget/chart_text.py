@@ -55,7 +55,8 @@ def per_day_lines(daily: dict[str, Any]) -> list[str]:
     days = daily["days"][-MAX_DAYS:]
     allowance = int(daily["allowancePerDay"])
     scale = max([allowance, *(int(d["total"]) for d in days)])
-    allowance_col = _round(allowance / scale * BAR_WIDTH) if scale > 0 else -1
+    # The last cell when the allowance is the scale's top, so the mark is always drawn.
+    allowance_col = min(_round(allowance / scale * BAR_WIDTH), BAR_WIDTH - 1) if scale > 0 else -1
     lines = [
         f"Tokens per day   {HIT} cache hit  {MISS} cache miss  {OUTPUT} output"
         f"   │ even share of the grant: {_n(allowance)}/day"

@@ -89,7 +89,10 @@ function M.per_day_lines(daily)
   for _, d in ipairs(days) do
     scale = math.max(scale, d.total)
   end
-  local allowance_col = scale > 0 and round(allowance / scale * M.BAR_WIDTH) or -1
+  -- The last cell when the allowance is the scale's top, so the mark is always drawn.
+  local allowance_col = scale > 0
+      and math.min(round(allowance / scale * M.BAR_WIDTH), M.BAR_WIDTH - 1)
+    or -1
   local lines = {
     ("Tokens per day   %s cache hit  %s cache miss  %s output   │ even share of the grant: %s/day"):format(
       HIT,

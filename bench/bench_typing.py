@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 import types as pytypes
+from typing import Any
 
 from lsprotocol import types
 from pygls.workspace import TextDocument
@@ -37,6 +38,8 @@ from deepseek_fim.testing.fake_deepseek import FakeDeepSeek
 from deepseek_fim.testing.lsp_session import Session
 
 URI = "file:///bench/project/module.py"
+# Request shapes, told apart by the stop sequences the server sent.
+SHAPES = {("\n",): "line", ("\n\n",): "next", ("\n\n\n",): "block"}
 # What the fake model answers to every request: a realistic run-on (the rest of a statement, a
 # body, then the next method), so that `stop` and `max_tokens` decide how many tokens are paid.
 MODEL_ANSWER = (
@@ -86,7 +89,7 @@ def keystroke_delays(text: str, seed: int) -> list[float]:
     return delays
 
 
-async def replay(size: int, snippet: str, debounce_ms: int, data_dir: str) -> dict[str, float]:
+async def replay(size: int, snippet: str, debounce_ms: int, data_dir: str) -> dict[str, Any]:
     lines = make_file(size)
     middle = size // 2
     with FakeDeepSeek(completion=MODEL_ANSWER, latency_ms=150) as fake:
@@ -124,7 +127,13 @@ async def replay(size: int, snippet: str, debounce_ms: int, data_dir: str) -> di
         fim = fake.fim_requests()
     usage = [entry["usage"] for entry in fim if entry.get("usage")]
     extra = status["session"]
+    shapes: dict[str, list[int]] = {}
+    for entry in fim:
+        if entry.get("usage") and entry.get("body"):
+            shape = SHAPES.get(tuple(entry["body"].get("stop") or ()), "other")
+            shapes.setdefault(shape, []).append(entry["usage"]["completion_tokens"])
     return {
+        "shapes": shapes,
         "keys": len(snippet),
         "sent": len(fim),
         "aborted": sum(1 for entry in fim if entry["disconnected"]),
@@ -230,6 +239,16 @@ def main() -> None:
                 f"{ours[0]:>12.3f} / {ours[1]:<11.3f} {base[0]:>7.3f} / {base[1]:<7.3f}"
             )
         print("(p50 / p95; cost is cumulative over the runs, read from the shared ledger)")
+        print()
+        print("Output tokens by request shape (line: stop at the line end; next: at a blank line,")
+        print("after a finished line; block: at two blank lines):")
+        for size, r, _, _ in rows:
+            parts = []
+            for shape in ("line", "next", "block", "other"):
+                outs = r["shapes"].get(shape)
+                if outs:
+                    parts.append(f"{shape} {len(outs)} req, {sum(outs) / len(outs):.1f} out/req")
+            print(f"{size:>7}  " + "; ".join(parts))
         print()
         print("$ deepseek-fim usage")
         subprocess.run(  # the CLI, on the ledger the runs wrote

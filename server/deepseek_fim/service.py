@@ -39,18 +39,26 @@ logger = logging.getLogger(__name__)
 # part (it changes only when those buffers do, so DeepSeek's prefix cache keeps hitting).
 SNIPPET_BUFFERS = 2
 SNIPPET_LINES = 40
-# Block mode stops at two blank lines in a row: the model has left the block by then.
-BLOCK_STOPS = ("\n\n\n",)
-LINE_STOPS = ("\n",)
+# Block mode stops at two blank lines in a row: the model has left the block by then. A line
+# stops at its end; after a finished line the answer may start with a newline (the next line),
+# so it stops at the first blank line instead, and post-processing keeps one line of it.
+STOPS: dict[context.Mode, tuple[str, ...]] = {
+    "line": ("\n",),
+    "next": ("\n\n",),
+    "block": ("\n\n\n",),
+}
 
 
 @dataclass(frozen=True)
 class Completion:
-    """Text to insert at the cursor, and the ledger record it belongs to."""
+    """Text to insert at the cursor, what it replaces after the cursor, and its ledger record."""
 
     text: str
     completion_id: str
     line_prefix: str
+    # The start of the line's text after the cursor that the text replaces (auto-closed
+    # closers the answer already contains): the edit's range ends after it.
+    replace: str = ""
     cost: Decimal | None = None
     currency: str = "USD"
 
@@ -226,8 +234,8 @@ class CompletionService:
         )
         if reused is not None:
             self.counters.typed_ahead += 1
-            text, completion_id = reused
-            return Completion(text, completion_id, line_prefix)
+            text, completion_id, replaced = reused
+            return Completion(text, completion_id, line_prefix, replaced)
         version = document.version
         delay = self._settings.debounce_ms / 1000 if debounce else 0.0
         before_debounce = time.perf_counter() - started
@@ -303,28 +311,43 @@ class CompletionService:
             suffix=suffix,
             max_tokens=settings.max_tokens_block if block else settings.max_tokens_line,
             temperature=settings.temperature,
-            stop=BLOCK_STOPS if block else LINE_STOPS,
+            stop=STOPS[ctx.mode],
         )
         result, latency_ms = await self._send(request, retry_model=settings.model == "auto")
         if result is None:
             return None
         started = time.perf_counter()
-        text = postprocess.postprocess(result.text, ctx) if result.complete else None
+        shaped = postprocess.postprocess(result.text, ctx) if result.complete else None
         record = self.budget.record(
             model=result.model or model,
             usage=result.usage,
             latency_ms=latency_ms,
-            outcome="shown" if text else "dropped",
+            outcome="shown" if shaped else "dropped",
         )
-        if not text:
+        if shaped is None:
             return None
         completion_id = record.completion_id
         self.typeahead.remember(
             document.uri,
-            Shown(line, ctx.line_prefix, ctx.line_suffix, line_count, text, completion_id),
+            Shown(
+                line,
+                ctx.line_prefix,
+                ctx.line_suffix,
+                line_count,
+                shaped.text,
+                completion_id,
+                shaped.replace,
+            ),
         )
         self.counters.overhead_ms.append((spent + time.perf_counter() - started) * 1000)
-        return Completion(text, completion_id, ctx.line_prefix, record.cost, record.currency)
+        return Completion(
+            shaped.text,
+            completion_id,
+            ctx.line_prefix,
+            shaped.replace,
+            record.cost,
+            record.currency,
+        )
 
     def _snippets_for(self, document: Document) -> list[context.Snippet]:
         """Heads of the other open buffers of the same language used most recently."""

@@ -239,6 +239,13 @@ def _accept_command(completion: Completion) -> types.Command:
     )
 
 
+def _after(position: types.Position, replaced: str) -> types.Position:
+    """The end of an edit that replaces ``replaced`` (text on the line after ``position``)."""
+    return types.Position(
+        position.line, position.character + len(replaced.encode("utf-16-le")) // 2
+    )
+
+
 def _cost_text(completion: Completion) -> str:
     if completion.cost is None:
         return "DeepSeek FIM"
@@ -341,7 +348,7 @@ def create_language_server() -> DeepSeekFimServer:
             return types.InlineCompletionList(items=[])
         item = types.InlineCompletionItem(
             insert_text=completion.text,
-            range=types.Range(params.position, params.position),
+            range=types.Range(params.position, _after(params.position, completion.replace)),
             command=_accept_command(completion),
         )
         return types.InlineCompletionList(items=[item])
@@ -371,7 +378,8 @@ def create_language_server() -> DeepSeekFimServer:
             insert_text_format=types.InsertTextFormat.PlainText,
             text_edit=types.TextEdit(
                 range=types.Range(
-                    types.Position(params.position.line, max(start_char, 0)), params.position
+                    types.Position(params.position.line, max(start_char, 0)),
+                    _after(params.position, result.replace),
                 ),
                 new_text=new_text,
             ),

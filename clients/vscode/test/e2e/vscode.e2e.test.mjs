@@ -98,6 +98,7 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     writeFileSync(join(sandbox.workspace, 'main.py'), 'def add(a, b):');
     // Here, not in its scenario: quick open does not list a file created after the workbench loaded.
     writeFileSync(join(sandbox.workspace, 'cancel.py'), 'def mul(a, b):\n    ');
+    writeFileSync(join(sandbox.workspace, 'log.js'), 'function main(a, b) {\n  console.log\n}\n');
     writeUserSettings(sandbox, {
       'deepseekFim.baseUrl': fake.url,
       'deepseekFim.server.command': SERVER_COMMAND,
@@ -405,5 +406,34 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     assert.ok(withTyped.length >= 1, `a FIM prompt contains the typed text: ${JSON.stringify(fim.map((e) => e.body?.prompt))}`);
     assert.ok(withTyped.some((e) => e.status === 200 && e.completed), 'the fake answered it');
     timings.untitledScenarioMs = Date.now() - t0;
+  });
+
+  it('Tab on an answer that contains the auto-closed ")" leaves it once (the item range covers it)', async () => {
+    await fake.configure({ completion: 'a, b);', latency_ms: 0 });
+    await openFile('log.js');
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    // VS Code closes the bracket itself: the line is `  console.log()` with the cursor inside.
+    await page.keyboard.type('(');
+    const ghost = page.locator('.ghost-text-decoration, .ghost-text').first();
+    await ghost.waitFor({ state: 'visible', timeout: 20000 });
+    await shot('11-range-ghost-text');
+    await page.keyboard.press('Tab');
+    const line = page.locator('.monaco-editor .view-line').nth(1);
+    await waitFor('the call to be completed', async () => {
+      const text = (await line.innerText()).replace(/\u00a0/g, ' ');
+      return text.trimEnd() === '  console.log(a, b);';
+    });
+    await page.keyboard.press('Control+S');
+    const path = join(sandbox.workspace, 'log.js');
+    const expected = 'function main(a, b) {\n  console.log(a, b);\n}\n';
+    let saved = '';
+    await waitFor('log.js to be saved with the completion', () => {
+      saved = readFileSync(path, 'utf8');
+      return saved === expected;
+    }, { timeoutMs: 5000 }).catch(() => undefined);
+    assert.equal(saved, expected);
+    await shot('12-range-accepted');
   });
 });

@@ -172,13 +172,75 @@ class LineMasker:
         """Return `mask_secrets(text)`, reusing lines masked before."""
         if "PRIVATE KEY" in text:
             return mask_secrets(text)
+        return "\n".join(self._mask_lines(text.split("\n"), uncached=-1))
+
+    def mask_around_cursor(self, prompt: str, suffix: str) -> tuple[str, str]:
+        """Mask prompt + suffix as the model reads them, one text, then split at the cursor.
+
+        Masked apart, a secret the cursor splits (a password typed between auto-closed quotes)
+        matches no pattern in either half, and both halves would leave the machine. A secret
+        that covers the cursor goes whole, as the mask, into the prompt.
+        """
+        text = prompt + suffix
+        cursor_line = prompt.count("\n")
+        cursor_col = len(prompt) - (prompt.rfind("\n") + 1)
+        original = text.split("\n")
+        if "PRIVATE KEY" in text:
+            masked = mask_secrets(text).split("\n")
+        else:
+            # The cursor line changes with every keystroke: remembering it only fills memory.
+            masked = self._mask_lines(original, uncached=cursor_line)
+        if len(masked) != len(original):  # masking keeps line breaks; never split blindly
+            raise RuntimeError("masking changed the number of lines")
+        cut = _cursor_after_masking(original[cursor_line], masked[cursor_line], cursor_col)
+        line = masked[cursor_line]
+        return (
+            "\n".join([*masked[:cursor_line], line[:cut]]),
+            "\n".join([line[cut:], *masked[cursor_line + 1 :]]),
+        )
+
+    def _mask_lines(self, lines: list[str], *, uncached: int) -> list[str]:
         if len(self._masked) > self._max_lines:
             self._masked.clear()
         memory = self._masked
         out = []
-        for line in text.split("\n"):
+        for index, line in enumerate(lines):
+            if index == uncached:
+                out.append(mask_secrets(line))
+                continue
             masked = memory.get(line)
             if masked is None:
                 masked = memory[line] = mask_secrets(line)
             out.append(masked)
-        return "\n".join(out)
+        return out
+
+
+def _cursor_after_masking(original: str, masked: str, col: int) -> int:
+    """Where the cursor at `col` of `original` lies in `masked` (the same line, masked).
+
+    Masking replaces spans by MASK and keeps the text between them: walk the kept pieces in
+    both lines. A cursor in kept text keeps its place in it; a cursor inside a masked span goes
+    after that span's mask (the prompt gets the mask, never a piece of the secret).
+    """
+    if original == masked:
+        return col
+    pieces = masked.split(MASK)
+    kept_end = len(pieces[0])  # in original: where the first masked span starts
+    if col <= kept_end:
+        return col
+    out = kept_end  # in masked: where the current mask starts
+    for index, piece in enumerate(pieces[1:], start=1):
+        if index == len(pieces) - 1:
+            piece_start = len(original) - len(piece)
+        else:
+            piece_start = original.find(piece, kept_end + 1)
+        after_mask = out + len(MASK)
+        if piece_start < 0:
+            break
+        if col <= piece_start:
+            return after_mask
+        if col <= piece_start + len(piece):
+            return after_mask + col - piece_start
+        kept_end = piece_start + len(piece)
+        out = after_mask + len(piece)
+    return len(masked)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -42,6 +43,7 @@ SNIPPET_LINES = 40
 # Block mode stops at two blank lines in a row: the model has left the block by then.
 BLOCK_STOPS = ("\n\n\n",)
 LINE_STOPS = ("\n",)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -260,14 +262,15 @@ class CompletionService:
             suffix_tokens=settings.suffix_tokens,
             snippets=self._snippets_for(document),
         )
+        prompt, suffix = self._masker.mask_around_cursor(ctx.prompt, ctx.suffix)
         return Prepared(
             document.version,
             line,
             col,
             len(document.lines),
             ctx,
-            self._masker.mask(ctx.prompt),
-            self._masker.mask(ctx.suffix),
+            sendable_text(prompt),
+            sendable_text(suffix),
         )
 
     def _prepare_ahead(self, document: Document, version: int, line: int, col: int) -> None:
@@ -456,7 +459,7 @@ class CompletionService:
 
     def accepted(self, completion_id: Any, accepted_chars: Any = None) -> None:
         """Record that the user accepted (all or part of) a suggestion."""
-        if not isinstance(completion_id, str):
+        if not isinstance(completion_id, str) or sendable_text(completion_id) != completion_id:
             logger.warning("Ignoring accept for a malformed completion id %r", completion_id)
             return
         chars = accepted_chars if isinstance(accepted_chars, int) else None
@@ -467,6 +470,16 @@ class CompletionService:
         self.scheduler.cancel(uri)
         self.typeahead.forget(uri)
         self._prepared.pop(uri, None)
+
+
+def sendable_text(text: str) -> str:
+    """Text that encodes as UTF-8: lone surrogates (JSON allows them) become U+FFFD.
+
+    JSON decoding joins valid surrogate pairs, so any surrogate left in a string is alone.
+    """
+    if text.isascii():
+        return text
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _path_of(uri: str) -> str:

@@ -128,6 +128,11 @@ class JsonRpcEdgeProtocol(LanguageServerProtocol):
             return
         super().handle_message(message)
 
+    @property
+    def pending_futures(self) -> int:
+        """Handler futures pygls holds (requests in flight, and any it failed to forget)."""
+        return len(self._request_futures)
+
     def reject_unparsable(self, error: Exception) -> None:
         """Answer a body that is not JSON (or not UTF-8) with ParseError and id null."""
         self._reject(

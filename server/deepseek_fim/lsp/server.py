@@ -406,7 +406,14 @@ def create_language_server() -> DeepSeekFimServer:
 
     @server.feature(STATUS_REQUEST)
     def status(ls: DeepSeekFimServer, params: Any) -> dict[str, Any]:
-        return ls.service.status_payload()
+        payload = ls.service.status_payload()
+        # For the soak benchmark and the memory checks: what this process holds on to.
+        assert isinstance(ls.protocol, JsonRpcEdgeProtocol)
+        payload["process"] = {
+            "asyncioTasks": len(asyncio.all_tasks()),
+            "pendingFutures": ls.protocol.pending_futures,
+        }
+        return payload
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: DeepSeekFimServer, params: Any) -> None:

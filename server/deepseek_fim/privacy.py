@@ -1,15 +1,18 @@
-"""Files never sent (exclude globs) and secrets masked inside text that is sent.
+"""Files never sent (exclude patterns) and secrets masked inside text that is sent.
 
 Masking keeps every line break, so line numbers and the cursor position stay valid.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import logging
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pathspec
 
 logger = logging.getLogger(__name__)
 
@@ -25,23 +28,75 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 MASK = "<masked>"
 
 
+@dataclass(frozen=True)
+class ExcludeRule:
+    """One gitignore-style pattern (pathspec), with its sign and what it is matched against."""
+
+    spec: pathspec.GitIgnoreSpec
+    negated: bool  # "!pattern": a later match takes the file back in
+    file_name_only: bool  # no slash in the pattern: a file-name pattern, never a directory's
+
+
+def compile_rules(patterns: Iterable[str]) -> tuple[ExcludeRule, ...]:
+    """Compile gitignore-style lines; blank lines and `#` comments are skipped.
+
+    A pattern without a slash (`*secret*`, `.env*`) matches file names only, so a directory
+    called `secret-santa/` does not exclude the files in it. A pattern with a slash names a
+    path (`config/*.json`, `private/`, `**/fixtures/**`) and has gitignore's meaning, which
+    includes everything under a matching directory. Matching ignores case.
+    """
+    rules = []
+    for raw in patterns:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        body = (line[1:] if negated else line).replace("\\", "/").lower()
+        if not body:
+            continue
+        rules.append(
+            ExcludeRule(pathspec.GitIgnoreSpec.from_lines([body]), negated, "/" not in body)
+        )
+    return tuple(rules)
+
+
+def rules_verdict(rules: Sequence[ExcludeRule], paths: Sequence[str]) -> bool | None:
+    """True (excluded), False (taken back in by a `!` pattern) or None (no rule matches).
+
+    `paths` are the file's path relative to where the rules apply, lower-cased, or several
+    candidates (any may match); the last matching rule wins, as in gitignore.
+    """
+    if not paths:
+        return None
+    base = posixpath.basename(paths[0])
+    verdict = None
+    for rule in rules:
+        if rule.file_name_only:
+            matched = rule.spec.match_file(base)
+        else:
+            matched = any(rule.spec.match_file(path) for path in paths)
+        if matched:
+            verdict = not rule.negated
+    return verdict
+
+
+@functools.lru_cache(maxsize=32)
+def _setting_rules(globs: tuple[str, ...]) -> tuple[ExcludeRule, ...]:
+    return compile_rules(globs)
+
+
 def is_excluded(path: str, globs: Sequence[str] = DEFAULT_EXCLUDE) -> bool:
-    """True when ``path`` matches a glob, against its base name or its full path (any case)."""
+    """True when ``path`` matches the `exclude` setting's globs (see `compile_rules`).
+
+    The setting knows no project root: a pattern with a slash is matched against every tail of
+    the path (`config/*.json` excludes `/home/me/app/config/keys.json`).
+    """
     normalized = path.replace("\\", "/")
     if normalized.startswith("file://"):
         normalized = normalized[len("file://") :]
-    base = posixpath.basename(normalized).lower()
-    full = normalized.lower()
-    for glob in globs:
-        pattern = glob.replace("\\", "/").lower()
-        if fnmatch.fnmatchcase(base, pattern) or fnmatch.fnmatchcase(full, pattern):
-            return True
-        # "dir/**" style globs: also try them against every path suffix.
-        if "/" in pattern and any(
-            fnmatch.fnmatchcase(full[i + 1 :], pattern) for i, ch in enumerate(full) if ch == "/"
-        ):
-            return True
-    return False
+    full = normalized.lower().lstrip("/")
+    tails = [full] + [full[i + 1 :] for i, ch in enumerate(full) if ch == "/"]
+    return rules_verdict(_setting_rules(tuple(globs)), tails) is True
 
 
 _KEY_BLOCK = re.compile(

@@ -31,6 +31,7 @@ from deepseek_fim.deepseek import (
     resolve_model,
 )
 from deepseek_fim.documents import Document, DocumentStore
+from deepseek_fim.ignore_file import IgnoreFiles
 from deepseek_fim.scheduler import RequestScheduler, Shown, TypeAheadCache
 from deepseek_fim.settings import Settings
 
@@ -130,6 +131,7 @@ class CompletionService:
         self._background: set[asyncio.Task[None]] = set()
         self._recent: list[str] = []  # URIs completed in, most recent last
         self._masker = privacy.LineMasker()
+        self._ignore_files = IgnoreFiles()
         self._prepared: dict[str, Prepared] = {}
         self._build_client(settings)
 
@@ -191,13 +193,19 @@ class CompletionService:
         settings = self._settings
         if not settings.enabled or document.language_id in settings.disabled_languages:
             return "disabled"
-        if privacy.is_excluded(_path_of(document.uri), settings.exclude):
+        if self._excluded(_path_of(document.uri)):
             return "excluded"
         if not settings.api_key:
             return "noKey"
         if self._setup_error is not None:
             return "offline"
         return None
+
+    def _excluded(self, path: str) -> bool:
+        """The `exclude` setting, then the project's `.deepseekfimignore` files."""
+        return privacy.is_excluded(path, self._settings.exclude) or self._ignore_files.excludes(
+            path
+        )
 
     # ----- one request
 
@@ -342,7 +350,7 @@ class CompletionService:
             if other is None or other.language_id != document.language_id:
                 continue
             path = _path_of(uri)
-            if privacy.is_excluded(path, self._settings.exclude):
+            if self._excluded(path):
                 continue
             snippets.append(context.Snippet(path, "\n".join(other.lines[:SNIPPET_LINES])))
         return snippets

@@ -135,7 +135,10 @@ def run_out_date(remaining: int, rate: float | None, today: date) -> date | None
         return today
     if rate is None or rate <= 0:
         return None
-    return today + timedelta(days=math.floor(remaining / rate))
+    days = math.floor(remaining / rate)
+    if days > (date.max - today).days:
+        return None  # past the year 9999 (a huge grant.tokens): no run-out date to show
+    return today + timedelta(days=days)
 
 
 def _primary_currency(costs: dict[str, Decimal], default: str) -> str:

@@ -14,7 +14,7 @@ are written as raw framed JSON-RPC to the server's stdin. After each sequence:
   the end of the document makes the server send the whole document as the prompt to the fake
   DeepSeek API, where it is read back.
 
-The number of messages is DEEPSEEK_FIM_FUZZ_MESSAGES (default 2,000, what CI runs).
+The number of messages is DEEPSEEK_FIM_FUZZ_MESSAGES (default 2,000).
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ from deepseek_fim.testing.raw_lsp import RawServer
 
 pytestmark = pytest.mark.fuzz
 
-# CI runs 2,000: past several thousand messages the run currently ends with the server "offline"
-# (FIM requests time out against the fake API); see the issue's closing note.
+# Not yet in ./scripts/test: after a few hundred to a few thousand messages the server ends up
+# "offline" (FIM requests stop reaching the fake API) and the read-back fails; unresolved, see
+# issue 8's closing note. Run it with: pytest -m fuzz tests/e2e/test_fuzz.py
 MESSAGES = int(os.environ.get("DEEPSEEK_FIM_FUZZ_MESSAGES", "2000"))
 OPS_PER_SEQUENCE = (10, 40)
 URI = "file:///fuzz/doc.py"

@@ -103,6 +103,11 @@ class RawServer:
             self.process.kill()
             self.process.wait()
             return None
+        finally:
+            self._reader.join(timeout)
+            for pipe in (self.process.stdin, self.process.stdout):
+                if pipe is not None:
+                    pipe.close()
 
     # ----- reading
 

@@ -85,6 +85,7 @@ class BudgetTracker:
         self._session_id = uuid.uuid4().hex
         self._messages: list[tuple[str, MessageKind]] = []
         self._data_dir = settings.data_dir
+        self.ledger_is_private = False  # True once usage goes to a ledger of this session's own
         self._ledger = self._open_ledger(settings.data_dir)
         self._state = BudgetState(
             has_key=bool(settings.api_key), enabled=settings.enabled, clock=clock
@@ -105,19 +106,24 @@ class BudgetTracker:
         """Open the shared ledger; if that fails, a private one, and say so."""
         try:
             return Ledger(data_dir, clock=self._clock)
-        except (OSError, sqlite3.Error, LedgerError) as exc:
-            fallback = tempfile.mkdtemp(prefix="deepseek-fim-ledger-")
-            logger.error("cannot open the ledger in %s: %s", data_dir, exc)
-            self._messages.append(
-                (
-                    f"DeepSeek FIM: cannot open the usage ledger in {data_dir} ({exc}); this "
-                    f"session records usage in {fallback} instead, which other editors and "
-                    "`deepseek-fim usage` do not see. Set deepseekFim.dataDir to a writable "
-                    "directory.",
-                    "error",
-                )
+        # Beyond OSError: a NUL byte in the path is a ValueError, "~unknown-user" a RuntimeError.
+        except (OSError, ValueError, RuntimeError, sqlite3.Error, LedgerError) as exc:
+            return self._private_ledger(f"cannot open the usage ledger in {data_dir} ({exc})")
+
+    def _private_ledger(self, problem: str) -> Ledger:
+        """A ledger of this session's own, after the shared one failed; say so."""
+        fallback = tempfile.mkdtemp(prefix="deepseek-fim-ledger-")
+        self.ledger_is_private = True
+        logger.error("%s; recording usage in %s", problem, fallback)
+        self._messages.append(
+            (
+                f"DeepSeek FIM: {problem}; this session records usage in {fallback} instead, "
+                "which other editors and `deepseek-fim usage` do not see. Set "
+                "deepseekFim.dataDir to a writable directory.",
+                "error",
             )
-            return Ledger(fallback, clock=self._clock)
+        )
+        return Ledger(fallback, clock=self._clock)
 
     def _configure_tables(self, settings: Settings) -> None:
         self._prices = PriceTable(settings.prices)
@@ -128,9 +134,15 @@ class BudgetTracker:
     def configure(self, settings: Settings, *, key_changed: bool) -> None:
         """Apply new settings; a changed key ends any pause."""
         if settings.data_dir != self._data_dir:
-            self._ledger.close()
-            self._data_dir = settings.data_dir
+            # Rows still pending go to the ledger they were made with; the new one is open
+            # before the old one closes, so there is never no ledger (a bad dataDir falls back
+            # to a private one).
+            self.flush()
+            old = self._ledger
+            self.ledger_is_private = False
             self._ledger = self._open_ledger(settings.data_dir)
+            self._data_dir = settings.data_dir
+            old.close()
         self._configure_tables(settings)
         self._state.set_enabled(settings.enabled)
         if key_changed:
@@ -222,7 +234,17 @@ class BudgetTracker:
         self._flush_handle = None
         pending, self._pending = self._pending, {}
         for completion_id, row in pending.items():
-            self._ledger.record(request_id=completion_id, **row)
+            try:
+                self._ledger.record(request_id=completion_id, **row)
+            except (sqlite3.Error, ValueError) as exc:
+                # The shared ledger broke under us (a dropped table, a full disk): the row
+                # goes to a private ledger rather than nowhere.
+                broken = self._ledger
+                self._ledger = self._private_ledger(
+                    f"cannot write to the usage ledger in {self._data_dir} ({exc})"
+                )
+                broken.close()
+                self._ledger.record(request_id=completion_id, **row)
         if pending:
             self._after_record()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from deepseek_fim.deepseek import (
     resolve_model,
 )
 from deepseek_fim.documents import Document, DocumentStore
+from deepseek_fim.ignore_file import IgnoreFiles
 from deepseek_fim.scheduler import RequestScheduler, Shown, TypeAheadCache
 from deepseek_fim.settings import Settings
 
@@ -47,6 +49,7 @@ STOPS: dict[context.Mode, tuple[str, ...]] = {
     "next": ("\n\n",),
     "block": ("\n\n\n",),
 }
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,7 @@ class CompletionService:
         self._background: set[asyncio.Task[None]] = set()
         self._recent: list[str] = []  # URIs completed in, most recent last
         self._masker = privacy.LineMasker()
+        self._ignore_files = IgnoreFiles()
         self._prepared: dict[str, Prepared] = {}
         self._build_client(settings)
 
@@ -197,13 +201,19 @@ class CompletionService:
         settings = self._settings
         if not settings.enabled or document.language_id in settings.disabled_languages:
             return "disabled"
-        if privacy.is_excluded(_path_of(document.uri), settings.exclude):
+        if self._excluded(_path_of(document.uri)):
             return "excluded"
         if not settings.api_key:
             return "noKey"
         if self._setup_error is not None:
             return "offline"
         return None
+
+    def _excluded(self, path: str) -> bool:
+        """The `exclude` setting, then the project's `.deepseekfimignore` files."""
+        return privacy.is_excluded(path, self._settings.exclude) or self._ignore_files.excludes(
+            path
+        )
 
     # ----- one request
 
@@ -268,14 +278,15 @@ class CompletionService:
             suffix_tokens=settings.suffix_tokens,
             snippets=self._snippets_for(document),
         )
+        prompt, suffix = self._masker.mask_around_cursor(ctx.prompt, ctx.suffix)
         return Prepared(
             document.version,
             line,
             col,
             len(document.lines),
             ctx,
-            self._masker.mask(ctx.prompt),
-            self._masker.mask(ctx.suffix),
+            sendable_text(prompt),
+            sendable_text(suffix),
         )
 
     def _prepare_ahead(self, document: Document, version: int, line: int, col: int) -> None:
@@ -362,7 +373,7 @@ class CompletionService:
             if other is None or other.language_id != document.language_id:
                 continue
             path = _path_of(uri)
-            if privacy.is_excluded(path, self._settings.exclude):
+            if self._excluded(path):
                 continue
             snippets.append(context.Snippet(path, "\n".join(other.lines[:SNIPPET_LINES])))
         return snippets
@@ -479,7 +490,7 @@ class CompletionService:
 
     def accepted(self, completion_id: Any, accepted_chars: Any = None) -> None:
         """Record that the user accepted (all or part of) a suggestion."""
-        if not isinstance(completion_id, str):
+        if not isinstance(completion_id, str) or sendable_text(completion_id) != completion_id:
             logger.warning("Ignoring accept for a malformed completion id %r", completion_id)
             return
         chars = accepted_chars if isinstance(accepted_chars, int) else None
@@ -490,6 +501,16 @@ class CompletionService:
         self.scheduler.cancel(uri)
         self.typeahead.forget(uri)
         self._prepared.pop(uri, None)
+
+
+def sendable_text(text: str) -> str:
+    """Text that encodes as UTF-8: lone surrogates (JSON allows them) become U+FFFD.
+
+    JSON decoding joins valid surrogate pairs, so any surrogate left in a string is alone.
+    """
+    if text.isascii():
+        return text
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _path_of(uri: str) -> str:

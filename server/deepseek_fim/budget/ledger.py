@@ -647,6 +647,33 @@ class Ledger:
         with self._lock:
             return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])
 
+    def check(self) -> None:
+        """Raise LedgerError unless the tables are there and hold numbers where they should.
+
+        Scans every row: for the command line, before it sends a billed request.
+        """
+        numeric = {
+            "usage": ("hit", "miss", "output", "cost_fe"),
+            "daily": ("requests", "hit", "miss", "output", "cost_fe"),
+        }
+        try:
+            with self._lock:
+                answer = str(self._conn.execute("PRAGMA quick_check").fetchone()[0])
+                if answer != "ok":
+                    raise LedgerError(f"the ledger {self.path} is damaged: {answer}")
+                for table, columns in numeric.items():
+                    wrong = " OR ".join(f"typeof({c}) != 'integer'" for c in columns)
+                    # table and column names are the fixed ones above
+                    query = f"SELECT COUNT(*) FROM {table} WHERE {wrong}"  # noqa: S608
+                    bad = self._conn.execute(query).fetchone()[0]
+                    if bad:
+                        raise LedgerError(
+                            f"the ledger {self.path} has {bad} {table} row(s) with "
+                            "non-numeric token counts"
+                        )
+        except sqlite3.Error as exc:
+            raise LedgerError(f"the ledger {self.path} is damaged: {exc}") from exc
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:

@@ -168,15 +168,19 @@ def run_usage_command(
     config = grant if grant is not None else GrantConfig()
     ledger: Ledger | None = None
     try:
-        if (Path(data_dir).expanduser() / LEDGER_FILE).exists():
+        directory = Path(data_dir).expanduser()
+        if directory.exists() and not directory.is_dir():
+            raise NotADirectoryError(f"{data_dir} is not a directory")
+        if (directory / LEDGER_FILE).exists():
             ledger = Ledger(data_dir, clock=clock)
+            ledger.check()
         if json_output:
             stream.write(
                 json.dumps(usage_json(ledger, config, clock=clock, prices=prices), indent=2) + "\n"
             )
         else:
             stream.write(render_usage(ledger, config, clock=clock, prices=prices))
-    except (LedgerError, OSError, ValueError, sqlite3.Error) as exc:
+    except (LedgerError, OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
         sys.stderr.write(f"deepseek-fim usage: cannot read the ledger: {exc}\n")
         return 1
     finally:

@@ -1,7 +1,8 @@
 """Type real Python into real Neovim (0.11 and 0.12) with the plugin and the real server; print
 how soon and how cheaply ghost text comes.
 
-A region of a file of this repository is removed from a copy of the file, which is opened in
+A region of a file of this repository (sized to take `--seconds` of typing without any accept;
+accepts make the run shorter) is removed from a copy of the file, which is opened in
 `nvim --embed` (pynvim) with the plugin at its default settings; a seeded typist then types the
 region back at a human cadence (short gaps inside words, pauses after newlines, punctuation and
 keywords), accepting (Tab) a visible ghost when it is exactly what it is about to type. The fake
@@ -240,7 +241,9 @@ def row(version: str, r: Result) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=75.0, help="typing time per version")
+    parser.add_argument(
+        "--seconds", type=float, default=75.0, help="unassisted typing time per version"
+    )
     parser.add_argument("--minutes", type=float, help="typing time per version, in minutes")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--latency-ms", type=float, default=300.0)

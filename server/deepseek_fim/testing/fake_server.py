@@ -36,6 +36,7 @@ from deepseek_fim.testing.fake_http import (
     read_request,
     response_head,
 )
+from deepseek_fim.testing.fake_oracle import oracle_answer
 from deepseek_fim.testing.fake_state import FakeState, LogEntry
 from deepseek_fim.testing.fake_tokens import tokenize
 
@@ -329,7 +330,10 @@ class FakeServer:
             if not await ex.send(chunk(line)) or not await ex.pause(interval):
                 return False
 
-        text, finish_reason = shape_answer(script.get("text", config.completion), body)
+        answer = script.get("text")
+        if answer is None and config.oracle_text is not None:
+            answer = oracle_answer(config.oracle_text, body.prompt) or ""
+        text, finish_reason = shape_answer(config.completion if answer is None else answer, body)
         finish_reason = script.get("finish_reason", finish_reason)
         usage = self._bill(body, text)
         self.state.update(

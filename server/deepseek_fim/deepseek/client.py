@@ -6,6 +6,9 @@ finishes with the settings it started with.
 
 Cancellation (`asyncio.CancelledError`) is never caught: it propagates out of every method, and the
 `async with client.stream(...)` block closes the response, so the server sees the connection drop.
+A `SendProgress` given to `complete` says afterwards whether the request's body had been written
+to the connection (httpcore's `trace` extension): from then on DeepSeek may bill its prompt even
+if the request is aborted.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -39,6 +43,18 @@ CONNECT_TIMEOUT = 5.0
 LIMITS = httpx.Limits(max_connections=4, max_keepalive_connections=2, keepalive_expiry=60.0)
 _DONE = "[DONE]"
 DRAIN_TIMEOUT = 0.5
+
+
+@dataclass
+class SendProgress:
+    """How far one request got: set while it runs, read after it ends (or was cancelled)."""
+
+    body_sent: bool = False  # the whole request was written to the connection
+
+    async def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        """The `trace` extension callback of httpcore (`http11.send_request_body.complete`, ...)."""
+        if event.endswith("send_request_body.complete"):
+            self.body_sent = True
 
 
 class _StreamState:
@@ -137,18 +153,22 @@ class DeepSeekClient:
         """Close the connection pool."""
         await self._http.aclose()
 
-    async def complete(self, req: FimRequest) -> FimResult:
+    async def complete(self, req: FimRequest, progress: SendProgress | None = None) -> FimResult:
         """Run a streaming FIM request (usage included) and return the whole result.
 
         Raises ConnectionFailed with `.partial` (truncated, usage if seen) when the stream ends
-        before `[DONE]`.
+        before `[DONE]`. `progress` records whether the request was sent (see the module).
         """
         self._require_key()
         state = _StreamState(req.model)
+        extensions = {"trace": progress.trace} if progress is not None else None
         try:
             async with asyncio.timeout(self._timeout) as deadline:
                 async with self._http.stream(
-                    "POST", fim_url(self._base_url), json=req.to_json(stream=True)
+                    "POST",
+                    fim_url(self._base_url),
+                    json=req.to_json(stream=True),
+                    extensions=extensions,
                 ) as response:
                     await self._raise_for_status(response)
                     state.started = True

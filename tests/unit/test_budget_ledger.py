@@ -224,7 +224,9 @@ def _record_v1(ledger: Ledger, **kw: object) -> int:
     row.update(kw)
     names = ", ".join(row)
     marks = ", ".join("?" for _ in row)
-    cursor = ledger._conn.execute(f"INSERT INTO usage ({names}) VALUES ({marks})", list(row.values()))
+    cursor = ledger._conn.execute(
+        f"INSERT INTO usage ({names}) VALUES ({marks})", list(row.values())
+    )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
@@ -350,7 +352,9 @@ def test_an_old_schema_ledger_migrates_and_keeps_its_money(tmp_path: Path) -> No
     # A ledger written by the previous release: schema 1, costs at that day's price table.
     with Ledger(tmp_path, clock=Clock(), migrations=MIGRATIONS[:1]) as v1:
         v1.grant_start()
-        _record_v1(v1, hit=134_000, miss=82_000, output=1_100, cost="0.027174", cost_fe=27_174 * 10**9)
+        _record_v1(
+            v1, hit=134_000, miss=82_000, output=1_100, cost="0.027174", cost_fe=27_174 * 10**9
+        )
         assert "balance_checks" not in {
             r[0] for r in v1._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }

@@ -308,8 +308,9 @@ def used_text(grant: GrantStatus) -> str:
 def aborted_text(grant: GrantStatus) -> str:
     """Requests aborted after they were sent: how many, their prompts, what they may cost."""
     aborted = grant.aborted
+    plural = "" if aborted.requests == 1 else "s"
     return (
-        f"{aborted.requests:,} requests, ≈{compact(aborted.prompt_tokens)} prompt tokens "
+        f"{aborted.requests:,} request{plural}, ≈{compact(aborted.prompt_tokens)} prompt tokens "
         f"possibly billed, ≤ {_money(aborted.cost, grant.currency)} (estimated, priced as cache "
         "misses; not in Used: only the balance shows what was billed)"
     )

@@ -11,7 +11,7 @@ A pure policy from the grant status (its forecast) to the knobs the completion s
   speculative) grows by `MID_WORD_STEP_MS` per unit of factor beyond 1; the prefix and suffix
   windows shrink by the factor down to a floor (the suffix more: it follows the cursor in the
   prompt, so it is a cache miss on every request, while most of the prefix window is a cheap
-  hit); prefetching (requests nobody asked for yet) stops.
+  hit); `prefetch` (requests nobody asked for yet, such as a prefetch after an accept) is off.
 
 Steps, not a continuous factor: a window budget that moved with every recorded request would move
 the prefix window's first line and so break DeepSeek's prefix cache, which costs more than it
@@ -196,6 +196,6 @@ def pace_row(pace: Pace) -> str:
         f"spending less ({factor_text(pace.factor)}): {pace.reason}. Mid-word delay "
         f"{pace.mid_word_debounce_ms} ms (setting {base.debounce_ms}), windows "
         f"{pace.prefix_tokens}/{pace.suffix_tokens} tokens (settings "
-        f"{base.prefix_tokens}/{base.suffix_tokens}), no prefetch; lifted once the forecast "
-        "lasts until expiry (setting pace: off to disable)"
+        f"{base.prefix_tokens}/{base.suffix_tokens}); lifted once the forecast lasts until "
+        "expiry (setting pace: off to disable)"
     )

@@ -21,7 +21,8 @@ from typing import Any, Literal
 from deepseek_fim.budget.clock import Clock, as_utc, utc_now
 from deepseek_fim.budget.daily import daily_json
 from deepseek_fim.budget.grant import grant_status
-from deepseek_fim.budget.ledger import BalanceCheck, Ledger, LedgerError, Outcome
+from deepseek_fim.budget.ledger import BalanceCheck, Ledger, LedgerError, Outcome, PossiblyBilled
+from deepseek_fim.budget.pace import Pace, PaceBase, pace_for
 from deepseek_fim.budget.payload import (
     BalanceView,
     LastCompletion,
@@ -128,6 +129,8 @@ class BudgetTracker:
     def _configure_tables(self, settings: Settings) -> None:
         self._prices = PriceTable(settings.prices)
         self._grant_config = settings.grant
+        self._pace_mode = settings.pace
+        self._pace_base = PaceBase.from_settings(settings)
         for problem in self._prices.problems:
             self._messages.append((f"DeepSeek FIM: ignoring a price setting: {problem}", "warning"))
 
@@ -185,9 +188,21 @@ class BudgetTracker:
             self._state.balance_check_due,
         )
 
+    def pace(self) -> Pace:
+        """What pacing does now, from the last grant figures (re-read with each payload)."""
+        return pace_for(self._state.grant, self._pace_mode, self._pace_base)
+
     # ----- after a request
 
-    def record(self, *, model: str, usage: Usage | None, latency_ms: int, outcome: str) -> Recorded:
+    def record(
+        self,
+        *,
+        model: str,
+        usage: Usage | None,
+        latency_ms: int,
+        outcome: str,
+        paced: bool = False,
+    ) -> Recorded:
         """Record one answered request.
 
         The row is committed right after the answer has gone to the editor (see `_write_soon`),
@@ -211,6 +226,7 @@ class BudgetTracker:
                 "latency_ms": latency_ms,
                 "session_id": self._session_id,
                 "at": now,
+                "paced": paced,
             },
         )
         if usage is not None:
@@ -248,18 +264,40 @@ class BudgetTracker:
         if pending:
             self._after_record()
 
-    def record_cancelled(self, model: str, latency_ms: int) -> None:
-        """A request aborted before its usage arrived: recorded, with no tokens known."""
+    def record_cancelled(
+        self,
+        model: str,
+        latency_ms: int,
+        *,
+        sent_prompt_tokens: int | None = None,
+        paced: bool = False,
+    ) -> None:
+        """A request aborted before its usage arrived: recorded, with no tokens known.
+
+        `sent_prompt_tokens`: the request had been sent (its body reached the connection) and
+        its prompt was estimated at that many tokens. DeepSeek may bill such a prompt, so the
+        row keeps the estimate, marked possibly billed, apart from the measured tokens.
+        """
+        row = self._prices.row(model, as_utc(self._clock()))
+        estimate = None
+        if sent_prompt_tokens is not None:
+            # Priced as cache misses: an upper bound. Which part would have hit is unknowable
+            # (DeepSeek persists prefix units at request boundaries, and an aborted request may
+            # end before its own do), and a bound never understates what the user may owe; the
+            # balance, when readable, says what was billed.
+            estimate = PossiblyBilled(sent_prompt_tokens, row.cost(0, sent_prompt_tokens, 0))
         self._ledger.record(
             model=model,
             hit=0,
             miss=0,
             output=0,
             cost=Decimal(0),
-            currency=self._prices.row(model, as_utc(self._clock())).currency,
+            currency=row.currency,
             outcome=Outcome.CANCELLED,
             latency_ms=latency_ms,
             session_id=self._session_id,
+            possibly_billed=estimate,
+            paced=paced,
         )
         self._after_record()
 
@@ -392,6 +430,7 @@ class BudgetTracker:
             balance=self._balance,
             last=self._last,
             price_check=self._price_check,
+            pace=self.pace(),
         )
         if self._document_message and payload["state"] == self._document_state:
             payload["message"] = self._document_message

@@ -245,9 +245,16 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "doctor":
         code = asyncio.run(_doctor(settings))
     else:
+        from deepseek_fim.budget.pace import PaceBase
         from deepseek_fim.budget.report import run_usage_command
 
-        code = run_usage_command(settings.data_dir, args.json, grant=settings.grant)
+        code = run_usage_command(
+            settings.data_dir,
+            args.json,
+            grant=settings.grant,
+            pace_mode=settings.pace,
+            pace_base=PaceBase.from_settings(settings),
+        )
     sys.exit(code)
 
 

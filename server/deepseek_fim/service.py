@@ -20,6 +20,7 @@ from typing import Any
 
 from deepseek_fim import context, postprocess, privacy
 from deepseek_fim.budget.ledger import percentile
+from deepseek_fim.budget.pace import Pace
 from deepseek_fim.budget_tracker import BudgetTracker, MessageKind
 from deepseek_fim.deepseek import (
     BadRequest,
@@ -28,6 +29,7 @@ from deepseek_fim.deepseek import (
     FimRequest,
     FimResult,
     InsufficientBalance,
+    SendProgress,
     resolve_model,
 )
 from deepseek_fim.documents import Document, DocumentStore
@@ -50,6 +52,8 @@ STOPS: dict[context.Mode, tuple[str, ...]] = {
     "block": ("\n\n\n",),
 }
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# The cursor right after an identifier character: the user is most likely typing on.
+_MID_WORD = re.compile(r"[\w$]$")
 
 
 @dataclass(frozen=True)
@@ -247,13 +251,18 @@ class CompletionService:
             text, completion_id, replaced = reused
             return Completion(text, completion_id, line_prefix, replaced)
         version = document.version
-        delay = self._settings.debounce_ms / 1000 if debounce else 0.0
+        # Pacing (when the grant would run out before it expires) waits longer mid-word and
+        # sends smaller windows; otherwise it hands the settings back unchanged.
+        pace = self.budget.pace()
+        mid_word = _MID_WORD.search(line_prefix) is not None
+        delay = pace.debounce_ms(self._settings.debounce_ms, mid_word=mid_word) / 1000
+        delay = delay if debounce else 0.0
         before_debounce = time.perf_counter() - started
         if delay > 0:
             # The debounce is idle time: prepare the prompt in it (right after this handler
             # yields), so that what remains after the pause is the request itself.
             asyncio.get_running_loop().call_soon(
-                self._prepare_ahead, document, version, position.line, position.col
+                self._prepare_ahead, document, version, position.line, position.col, pace
             )
 
         async def job() -> Completion | None:
@@ -261,21 +270,20 @@ class CompletionService:
             if current is not document or current.version != version:
                 self.counters.not_sent_stale += 1
                 return None
-            return await self._fetch(document, position.line, position.col, before_debounce)
+            return await self._fetch(document, position.line, position.col, before_debounce, pace)
 
         return await self.scheduler.run(uri, delay, job)
 
-    def _prepare(self, document: Document, line: int, col: int) -> Prepared:
+    def _prepare(self, document: Document, line: int, col: int, pace: Pace) -> Prepared:
         """Build the context and mask it: everything before the request that needs no IO."""
-        settings = self._settings
         ctx = context.build_context(
             document.lines,
             line,
             col,
             path=_path_of(document.uri),
             language_id=document.language_id,
-            prefix_tokens=settings.prefix_tokens,
-            suffix_tokens=settings.suffix_tokens,
+            prefix_tokens=pace.prefix_tokens,
+            suffix_tokens=pace.suffix_tokens,
             snippets=self._snippets_for(document),
         )
         prompt, suffix = self._masker.mask_around_cursor(ctx.prompt, ctx.suffix)
@@ -289,15 +297,17 @@ class CompletionService:
             sendable_text(suffix),
         )
 
-    def _prepare_ahead(self, document: Document, version: int, line: int, col: int) -> None:
+    def _prepare_ahead(
+        self, document: Document, version: int, line: int, col: int, pace: Pace
+    ) -> None:
         if self.documents.get(document.uri) is not document or document.version != version:
             return  # a newer keystroke arrived first; its own request prepares its own prompt
         started = time.perf_counter()
-        self._prepared[document.uri] = self._prepare(document, line, col)
+        self._prepared[document.uri] = self._prepare(document, line, col, pace)
         self.counters.prepare_ms.append((time.perf_counter() - started) * 1000)
 
     async def _fetch(
-        self, document: Document, line: int, col: int, spent: float
+        self, document: Document, line: int, col: int, spent: float, pace: Pace
     ) -> Completion | None:
         settings = self._settings
         started = time.perf_counter()
@@ -308,7 +318,7 @@ class CompletionService:
             col,
         ):
             # Built from the live buffer: no await has happened since the version check.
-            prepared = self._prepare(document, line, col)
+            prepared = self._prepare(document, line, col, pace)
         ctx, prompt, suffix = prepared.ctx, prepared.prompt, prepared.suffix
         line_count = prepared.line_count
         spent += time.perf_counter() - started
@@ -324,7 +334,12 @@ class CompletionService:
             temperature=settings.temperature,
             stop=STOPS[ctx.mode],
         )
-        result, latency_ms = await self._send(request, retry_model=settings.model == "auto")
+        result, latency_ms = await self._send(
+            request,
+            retry_model=settings.model == "auto",
+            prompt_tokens=ctx.prompt_tokens,
+            paced=pace.active,
+        )
         if result is None:
             return None
         started = time.perf_counter()
@@ -334,6 +349,7 @@ class CompletionService:
             usage=result.usage,
             latency_ms=latency_ms,
             outcome="shown" if shaped else "dropped",
+            paced=pace.active,
         )
         if shaped is None:
             return None
@@ -379,18 +395,33 @@ class CompletionService:
         return snippets
 
     async def _send(
-        self, request: FimRequest, *, retry_model: bool
+        self,
+        request: FimRequest,
+        *,
+        retry_model: bool,
+        prompt_tokens: int = 0,
+        paced: bool = False,
     ) -> tuple[FimResult | None, int]:
-        """Send one FIM request; return the result (None on failure) and its latency in ms."""
+        """Send one FIM request; return the result (None on failure) and its latency in ms.
+
+        `prompt_tokens`: the prompt's estimated size (prompt and suffix), kept as possibly
+        billed if the request is aborted after it was sent.
+        """
         client = self._client
         if client is None:
             return None, 0
         self.counters.requests += 1
         started = time.monotonic()
+        progress = SendProgress()
         try:
-            result = await client.complete(request)
+            result = await client.complete(request, progress)
         except asyncio.CancelledError:
-            self.budget.record_cancelled(request.model, _ms_since(started))
+            self.budget.record_cancelled(
+                request.model,
+                _ms_since(started),
+                sent_prompt_tokens=prompt_tokens if progress.body_sent else None,
+                paced=paced,
+            )
             raise
         except BadRequest as exc:
             latency = _ms_since(started)
@@ -404,7 +435,12 @@ class CompletionService:
                         f"switched to {chosen}.",
                         "warning",
                     )
-                    return await self._send(replace(request, model=chosen), retry_model=False)
+                    return await self._send(
+                        replace(request, model=chosen),
+                        retry_model=False,
+                        prompt_tokens=prompt_tokens,
+                        paced=paced,
+                    )
             if exc.supported_models:
                 self._show_message(
                     f"DeepSeek FIM: {exc.message} Set deepseekFim.model to auto or to one of: "

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal, cast
 
 import platformdirs
 
@@ -23,6 +23,10 @@ from deepseek_fim.privacy import DEFAULT_EXCLUDE
 DEFAULT_BASE_URL = "https://api.deepseek.com"
 SECTION = "deepseekFim"
 
+
+PaceMode = Literal["auto", "off"]
+PACE_MODES: tuple[PaceMode, ...] = ("auto", "off")
+"""`auto`: spend less when the money forecast says the grant runs out early; `off`: never."""
 
 ADVERTISED_GRANT_TOKENS = 5_000_000
 ADVERTISED_GRANT_AMOUNT = Decimal("8.40")
@@ -82,6 +86,7 @@ class Settings:
     grant: GrantSettings = field(default_factory=GrantSettings)
     prices: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     budget_diagnostic: bool = False
+    pace: PaceMode = "auto"
 
     def __repr__(self) -> str:
         """Show the settings without the API key."""
@@ -140,6 +145,12 @@ def _check_temperature(value: Any) -> float:
     return float(value)
 
 
+def _check_pace(value: Any) -> PaceMode:
+    if value not in PACE_MODES:
+        raise ValueError("must be auto or off")
+    return cast(PaceMode, value)
+
+
 def _check_prices(value: Any) -> Mapping[str, Mapping[str, Any]]:
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, dict) for k, v in value.items()
@@ -165,6 +176,7 @@ _VALIDATORS: dict[str, Any] = {
     "request_timeout_ms": lambda v: _check_int(v, 100, 600_000),
     "prices": _check_prices,
     "budget_diagnostic": _check_bool,
+    "pace": _check_pace,
 }
 
 

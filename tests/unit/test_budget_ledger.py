@@ -46,8 +46,8 @@ def test_creates_dir_and_wal_file(tmp_path: Path) -> None:
     with Ledger(data) as ledger:
         assert ledger.path == data / LEDGER_FILE
         assert ledger.path.exists()
-        assert ledger.schema_version == len(MIGRATIONS) == 2
-        assert ledger.get_meta("schema_version") == "2"
+        assert ledger.schema_version == len(MIGRATIONS) == 3
+        assert ledger.get_meta("schema_version") == "3"
         # NORMAL = 1 (per connection)
         assert ledger._conn.execute("PRAGMA synchronous").fetchone()[0] == 1
         assert ledger._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
@@ -217,29 +217,45 @@ def test_two_instances_see_each_other(tmp_path: Path) -> None:
         assert a.totals().output == b.totals().output == 12
 
 
-def _migration_2(conn: sqlite3.Connection) -> None:
+def _record_v1(ledger: Ledger, **kw: object) -> int:
+    """Write a row as the schema-1 release did (the current `record` writes newer columns)."""
+    row: dict[str, object] = {"ts": "2026-11-20T09:30:00.000000Z", "model": "deepseek-chat"}
+    row.update({"hit": 0, "miss": 0, "output": 0, "cost": "0", "cost_fe": 0, "outcome": "shown"})
+    row.update(kw)
+    names = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    cursor = ledger._conn.execute(
+        f"INSERT INTO usage ({names}) VALUES ({marks})", list(row.values())
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def _migration_next(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE usage ADD COLUMN language TEXT")
     conn.execute("UPDATE usage SET language = 'unknown'")
 
 
 def test_migrating_a_v1_database(tmp_path: Path) -> None:
     with Ledger(tmp_path, clock=Clock(), migrations=MIGRATIONS[:1]) as v1:
-        rid = _record(v1, hit=1, miss=2, output=3, cost=Decimal("0.125"))
+        rid = _record_v1(v1, hit=1, miss=2, output=3, cost="0.125", cost_fe=125 * 10**12)
         v1.grant_start()
         assert v1.schema_version == 1
-    with Ledger(tmp_path, migrations=(*MIGRATIONS[:1], _migration_2)) as v2:
-        assert v2.schema_version == 2
-        assert v2.get_meta("schema_version") == "2"
-        row = v2.record_by_id(rid)
+    migrations = (*MIGRATIONS, _migration_next)
+    with Ledger(tmp_path, migrations=migrations) as later:
+        assert later.schema_version == len(migrations)
+        assert later.get_meta("schema_version") == str(len(migrations))
+        row = later.record_by_id(rid)
         assert row is not None
         assert (row["hit"], row["miss"], row["output"], row["cost"]) == (1, 2, 3, "0.125")
         assert row["language"] == "unknown"
-        assert v2.remembered_grant_start() == date(2026, 11, 20)
-        _record(v2, output=1)
-        assert v2.totals().tokens == 7
+        assert (row["possibly_billed"], row["est_prompt"], row["paced"]) == (0, 0, 0)
+        assert later.remembered_grant_start() == date(2026, 11, 20)
+        _record(later, output=1)
+        assert later.totals().tokens == 7
     # Opening again applies nothing twice (ALTER TABLE ADD COLUMN would fail if it ran again).
-    with Ledger(tmp_path, migrations=(*MIGRATIONS[:1], _migration_2)) as again:
-        assert again.schema_version == 2
+    with Ledger(tmp_path, migrations=migrations) as again:
+        assert again.schema_version == len(migrations)
 
 
 def test_failed_migration_rolls_back(tmp_path: Path) -> None:
@@ -252,7 +268,7 @@ def test_failed_migration_rolls_back(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         Ledger(tmp_path, migrations=(*MIGRATIONS, broken))
     with Ledger(tmp_path) as again:
-        assert again.get_meta("schema_version") == "2"
+        assert again.get_meta("schema_version") == "3"
         row = again.record_by_id(1)
         assert row is not None and "half_done" not in row
 
@@ -336,12 +352,14 @@ def test_an_old_schema_ledger_migrates_and_keeps_its_money(tmp_path: Path) -> No
     # A ledger written by the previous release: schema 1, costs at that day's price table.
     with Ledger(tmp_path, clock=Clock(), migrations=MIGRATIONS[:1]) as v1:
         v1.grant_start()
-        _record(v1, hit=134_000, miss=82_000, output=1_100, cost=Decimal("0.027174"))
+        _record_v1(
+            v1, hit=134_000, miss=82_000, output=1_100, cost="0.027174", cost_fe=27_174 * 10**9
+        )
         assert "balance_checks" not in {
             r[0] for r in v1._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
     with Ledger(tmp_path, clock=Clock()) as now:
-        assert now.schema_version == 2 and now.get_meta("schema_version") == "2"
+        assert now.schema_version == 3 and now.get_meta("schema_version") == "3"
         assert now.totals().cost_by_currency == {"USD": Decimal("0.027174")}
         assert now.remembered_grant_start() == date(2026, 11, 20)
         at = datetime(2026, 11, 21, tzinfo=UTC)

@@ -36,7 +36,7 @@ ARCHITECTURE_KEYS = {
     "grantTokens", "usedTokens", "remainingTokens", "tokensBasis", "pricePerMillion",
     "grantStart", "expiresOn", "daysLeft", "burnRatePerDay", "burnTokensPerDay", "forecast",
     "runOutOn", "paceText", "cacheHitRatio", "priceCheck", "summary", "balance",
-    "lastCompletion", "retryAt",
+    "lastCompletion", "retryAt", "aborted", "pace",
 }  # fmt: skip
 
 
@@ -271,6 +271,9 @@ def test_status_payload_adds_session_and_days() -> None:
         "cacheHitRatio": 0.9,
         "latencyP50Ms": 310,
         "latencyP95Ms": 780,
+        "possiblyBilled": 0,
+        "possiblyBilledPromptTokens": 0,
+        "paced": 0,
     }
     assert status["days"] == [
         {"date": "2026-11-27", "requests": 4, "hit": 10, "miss": 20, "output": 3, "cost": "0.0125"}

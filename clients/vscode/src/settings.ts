@@ -22,6 +22,7 @@ const PASSED_KEYS = [
   'temperature',
   'requestTimeoutMs',
   'budgetDiagnostic',
+  'pace',
 ] as const;
 
 /** Keys whose empty string means "let the server pick its default (environment, platform)". */

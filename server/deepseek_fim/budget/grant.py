@@ -86,6 +86,33 @@ class Reconciliation:
     granted: Decimal  # the granted balance DeepSeek reported
     ledger_since: Decimal  # the ledger's cost recorded after that check
     unrecorded: Decimal  # used by the balance minus used by the ledger (may be negative)
+    # What aborted requests may have cost (an upper bound), kept out of the ledger's cost.
+    possibly_billed: Decimal = Decimal(0)
+
+    @property
+    def explained_by_aborted(self) -> Decimal:
+        """The part of the unrecorded spending that aborted requests may account for."""
+        return min(max(self.unrecorded, Decimal(0)), self.possibly_billed)
+
+    @property
+    def unexplained(self) -> Decimal:
+        """Unrecorded spending that not even the aborted requests' bound accounts for."""
+        return self.unrecorded - self.explained_by_aborted
+
+
+@dataclass(frozen=True)
+class Aborted:
+    """Requests aborted after they were sent in the grant period: possibly billed, not counted.
+
+    DeepSeek may bill the prompt of a request it received even when the client went away before
+    the answer; no `usage` tells. The ledger keeps an estimate of each such prompt, priced as
+    cache misses (an upper bound). It is not part of `used` (the balance, when read, already
+    includes whatever was billed); it is shown apart and explains part of a reconciliation gap.
+    """
+
+    requests: int
+    prompt_tokens: int
+    cost: Decimal  # upper bound, in the grant's currency
 
 
 @dataclass(frozen=True)
@@ -119,6 +146,7 @@ class GrantStatus:
     forecast: Forecast
     reconciliation: Reconciliation | None = None
     other_costs: dict[str, Decimal] = field(default_factory=dict)  # costs in other currencies
+    aborted: Aborted = field(default_factory=lambda: Aborted(0, 0, Decimal(0)))
 
     @property
     def used_tokens(self) -> int:
@@ -287,7 +315,11 @@ def compute_grant(
         remaining = balance.granted - ledger_since_balance
         used = amount - remaining
         reconciliation = Reconciliation(
-            balance.at, balance.granted, ledger_since_balance, used - ledger_cost
+            balance.at,
+            balance.granted,
+            ledger_since_balance,
+            used - ledger_cost,
+            _cost(totals.est_cost_by_currency, currency),
         )
     else:
         used = ledger_cost
@@ -336,6 +368,11 @@ def compute_grant(
         forecast=forecast(remaining, burn, today, expires_on),
         reconciliation=reconciliation,
         other_costs={c: v for c, v in totals.cost_by_currency.items() if c != currency},
+        aborted=Aborted(
+            totals.possibly_billed,
+            totals.est_prompt,
+            _cost(totals.est_cost_by_currency, currency),
+        ),
     )
 
 

@@ -159,7 +159,46 @@ def _migration_2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX balance_checks_ts ON balance_checks (ts)")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_migration_1, _migration_2)
+def _migration_3(conn: sqlite3.Connection) -> None:
+    """Aborted requests that may have been billed, and whether a request was paced (issue 10).
+
+    A request aborted after its body was sent may still be billed by DeepSeek for its prompt,
+    though no `usage` ever arrives for it. Its row keeps zero tokens and zero cost (nothing was
+    measured) and carries the estimate apart: `possibly_billed` = 1, `est_prompt` (estimated
+    prompt tokens) and `est_cost_fe` (their price, femto-units of the row's currency).
+    `paced` = 1 marks a request sent while pacing made the server spend less.
+    Existing rows keep their values; their estimates are 0 (none was made when they were written).
+    """
+    for column in ("possibly_billed", "est_prompt", "est_cost_fe", "paced"):
+        conn.execute(f"ALTER TABLE usage ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+    for column in ("possibly_billed", "est_prompt", "est_cost_fe"):
+        conn.execute(f"ALTER TABLE daily ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+    conn.execute("DROP TRIGGER usage_daily_insert")
+    conn.execute(
+        """
+        CREATE TRIGGER usage_daily_insert AFTER INSERT ON usage BEGIN
+            INSERT INTO daily (day, currency, requests, hit, miss, output, cost_fe, shown,
+                accepted, cancelled, errors, dropped, possibly_billed, est_prompt, est_cost_fe)
+            VALUES (
+                substr(NEW.ts, 1, 10), NEW.currency, 1, NEW.hit, NEW.miss, NEW.output,
+                NEW.cost_fe, NEW.outcome IN ('shown', 'accepted'), NEW.outcome = 'accepted',
+                NEW.outcome = 'cancelled', NEW.outcome = 'error', NEW.outcome = 'dropped',
+                NEW.possibly_billed, NEW.est_prompt, NEW.est_cost_fe)
+            ON CONFLICT (day, currency) DO UPDATE SET
+                requests = requests + 1, hit = hit + excluded.hit, miss = miss + excluded.miss,
+                output = output + excluded.output, cost_fe = cost_fe + excluded.cost_fe,
+                shown = shown + excluded.shown, accepted = accepted + excluded.accepted,
+                cancelled = cancelled + excluded.cancelled, errors = errors + excluded.errors,
+                dropped = dropped + excluded.dropped,
+                possibly_billed = possibly_billed + excluded.possibly_billed,
+                est_prompt = est_prompt + excluded.est_prompt,
+                est_cost_fe = est_cost_fe + excluded.est_cost_fe;
+        END
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_migration_1, _migration_2, _migration_3)
 """Migration i (1-based) brings the schema from version i-1 to i. Add a function to migrate."""
 
 
@@ -187,6 +226,10 @@ class Totals:
     cancelled: int = 0
     errors: int = 0
     dropped: int = 0
+    # Requests aborted after they were sent: counted apart, never in the tokens or costs above.
+    possibly_billed: int = 0
+    est_prompt: int = 0  # their estimated prompt tokens
+    est_cost_by_currency: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def tokens(self) -> int:
@@ -202,6 +245,14 @@ class Totals:
     def acceptance_rate(self) -> float | None:
         """Accepted suggestions per shown suggestion; None if nothing was shown."""
         return acceptance_rate(self.accepted, self.shown)
+
+
+@dataclass(frozen=True)
+class PossiblyBilled:
+    """The estimate kept for a request aborted after it was sent: its prompt, and its price."""
+
+    prompt_tokens: int
+    cost: Decimal
 
 
 @dataclass(frozen=True)
@@ -259,6 +310,9 @@ class SessionStats:
     miss: int
     latency_p50_ms: int | None
     latency_p95_ms: int | None
+    possibly_billed: int = 0  # aborted after they were sent
+    est_prompt: int = 0  # their estimated prompt tokens
+    paced: int = 0  # requests sent while pacing
 
     @property
     def acceptance_rate(self) -> float | None:
@@ -269,6 +323,26 @@ class SessionStats:
     def cache_hit_ratio(self) -> float | None:
         """Share of prompt tokens that hit the cache; None with no prompt tokens."""
         return cache_hit_ratio(self.hit, self.miss)
+
+
+@dataclass(frozen=True)
+class PaceEffect:
+    """Answered requests and their prompt tokens (hits and misses), sent paced and not."""
+
+    paced: int
+    paced_prompt: int
+    unpaced: int
+    unpaced_prompt: int
+
+    @property
+    def paced_per_request(self) -> float | None:
+        """Mean prompt tokens of a paced request; None with none."""
+        return self.paced_prompt / self.paced if self.paced else None
+
+    @property
+    def unpaced_per_request(self) -> float | None:
+        """Mean prompt tokens of a request sent without pacing; None with none."""
+        return self.unpaced_prompt / self.unpaced if self.unpaced else None
 
 
 def _femto(cost: Decimal) -> int:
@@ -457,15 +531,23 @@ class Ledger:
         session_id: str | None = None,
         error: str | None = None,
         at: datetime | None = None,
+        possibly_billed: PossiblyBilled | None = None,
+        paced: bool = False,
     ) -> int:
-        """Write one response and commit it before returning; return its id."""
+        """Write one response and commit it before returning; return its id.
+
+        `possibly_billed`: the estimate for a request aborted after it was sent (its tokens and
+        cost stay 0: nothing was measured). `paced`: pacing was in force when it was sent.
+        """
         outcome = Outcome(outcome)
         ts = iso_utc(at if at is not None else self._clock())
+        estimate = possibly_billed or PossiblyBilled(0, Decimal(0))
         with self._lock:
             cursor = self._conn.execute(
                 "INSERT INTO usage (ts, model, hit, miss, output, cost, cost_fe, currency, "
-                "latency_ms, outcome, accepted_chars, request_id, session_id, error) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "latency_ms, outcome, accepted_chars, request_id, session_id, error, "
+                "possibly_billed, est_prompt, est_cost_fe, paced) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     ts,
                     model,
@@ -481,6 +563,10 @@ class Ledger:
                     request_id,
                     session_id,
                     error,
+                    int(possibly_billed is not None),
+                    estimate.prompt_tokens,
+                    _femto(estimate.cost),
+                    int(paced),
                 ),
             )
             row_id = cursor.lastrowid
@@ -537,7 +623,8 @@ class Ledger:
             # clauses are fixed text; values go through parameters
             "SELECT currency, COUNT(*), SUM(hit), SUM(miss), SUM(output), SUM(cost_fe), "  # noqa: S608
             "SUM(outcome IN ('shown', 'accepted')), SUM(outcome = 'accepted'), "
-            "SUM(outcome = 'cancelled'), SUM(outcome = 'error'), SUM(outcome = 'dropped') "
+            "SUM(outcome = 'cancelled'), SUM(outcome = 'error'), SUM(outcome = 'dropped'), "
+            "SUM(possibly_billed), SUM(est_prompt), SUM(est_cost_fe) "
             f"FROM usage {clauses} GROUP BY currency"
         )
         return self._totals_from(sql, params)
@@ -545,13 +632,16 @@ class Ledger:
     def _totals_from(self, sql: str, params: list[str]) -> Totals:
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
-        sums = [0] * 10
+        sums = [0] * 13
         costs: dict[str, Decimal] = {}
+        est_costs: dict[str, Decimal] = {}
         for currency, *values in rows:
             for i, value in enumerate(values):
                 sums[i] += int(value or 0)
             costs[str(currency)] = _from_femto(int(values[4] or 0))
-        requests, hit, miss, output, _, shown, accepted, cancelled, errors, dropped = sums
+            if values[12]:
+                est_costs[str(currency)] = _from_femto(int(values[12]))
+        requests, hit, miss, output, _, shown, accepted, cancelled, errors, dropped = sums[:10]
         return Totals(
             requests=requests,
             hit=hit,
@@ -563,6 +653,9 @@ class Ledger:
             cancelled=cancelled,
             errors=errors,
             dropped=dropped,
+            possibly_billed=sums[10],
+            est_prompt=sums[11],
+            est_cost_by_currency=est_costs,
         )
 
     def _daily_totals(self, since: date | None, until: date | None) -> Totals:
@@ -570,7 +663,8 @@ class Ledger:
         sql = (
             "SELECT currency, SUM(requests), SUM(hit), SUM(miss), SUM(output), "  # noqa: S608
             "SUM(cost_fe), SUM(shown), SUM(accepted), SUM(cancelled), SUM(errors), "
-            f"SUM(dropped) FROM daily {clauses} GROUP BY currency"
+            "SUM(dropped), SUM(possibly_billed), SUM(est_prompt), SUM(est_cost_fe) "
+            f"FROM daily {clauses} GROUP BY currency"
         )
         return self._totals_from(sql, params)
 
@@ -618,16 +712,20 @@ class Ledger:
         """Return the figures of one session (latency percentiles over answered requests)."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT outcome, hit, miss, latency_ms FROM usage WHERE session_id = ?",
+                "SELECT outcome, hit, miss, latency_ms, possibly_billed, est_prompt, paced "
+                "FROM usage WHERE session_id = ?",
                 (session_id,),
             ).fetchall()
         counts = {o.value: 0 for o in Outcome}
-        hit = miss = 0
+        hit = miss = billed = estimated = paced = 0
         latencies: list[int] = []
-        for outcome, row_hit, row_miss, latency in rows:
+        for outcome, row_hit, row_miss, latency, row_billed, row_est, row_paced in rows:
             counts[outcome] = counts.get(outcome, 0) + 1
             hit += row_hit
             miss += row_miss
+            billed += row_billed
+            estimated += row_est
+            paced += row_paced
             if latency is not None and outcome in ("shown", "accepted", "dropped"):
                 latencies.append(int(latency))
         return SessionStats(
@@ -640,7 +738,23 @@ class Ledger:
             miss=miss,
             latency_p50_ms=percentile(latencies, 0.50),
             latency_p95_ms=percentile(latencies, 0.95),
+            possibly_billed=billed,
+            est_prompt=estimated,
+            paced=paced,
         )
+
+    def pace_effect(self, since: datetime, until: datetime) -> PaceEffect:
+        """Prompt tokens per answered request, paced and not, from `since` to before `until`."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT paced, COUNT(*), SUM(hit + miss) FROM usage "
+                "WHERE ts >= ? AND ts < ? AND hit + miss > 0 GROUP BY paced",
+                (iso_utc(since), iso_utc(until)),
+            ).fetchall()
+        sums = {int(paced): (int(count), int(tokens or 0)) for paced, count, tokens in rows}
+        paced_count, paced_tokens = sums.get(1, (0, 0))
+        free_count, free_tokens = sums.get(0, (0, 0))
+        return PaceEffect(paced_count, paced_tokens, free_count, free_tokens)
 
     def integrity_check(self) -> str:
         """Return SQLite's `PRAGMA integrity_check` answer (`ok` when healthy)."""

@@ -24,6 +24,7 @@ from deepseek_fim.budget.numbers import (
     decimal_text,
     short_money,
 )
+from deepseek_fim.budget.pace import Pace, pace_row
 from deepseek_fim.budget.price_check import PriceCheck
 from deepseek_fim.budget.state import BudgetState, State
 from deepseek_fim.budget.thresholds import TOP_UP_URL
@@ -166,20 +167,32 @@ def _pct(ratio: float) -> str:
     return f"{ratio * 100:.1f}%"
 
 
-def status_text_for_grant(grant: GrantStatus) -> str:
+PACED_MARKER = "paced"
+"""Ends the status text while pacing makes the server spend less (the tooltip says why)."""
+
+
+def status_text_for_grant(grant: GrantStatus, *, paced: bool = False) -> str:
     """`DeepSeek $8.37 ≈67M tok · 23d`: money left, ≈ that in tokens at your mix, days left.
 
     Always under `MAX_TEXT` characters: when a figure is long (`≈600k`, `$10.5`) the separator
-    tightens (`≈600k tok·30d`), then the token figure is dropped.
+    tightens (`≈600k tok·30d`), then the token figure is dropped. While pacing, the token figure
+    gives way to the marker: `DeepSeek $2.10 · 23d · paced`.
     """
     money_left = short_money(grant.remaining, grant.currency)
     days = f"{grant.days_left}d"
     tokens = f"≈{compact2(grant.remaining_tokens)}"
-    for text in (
-        f"DeepSeek {money_left} {tokens} tok · {days}",
-        f"DeepSeek {money_left} {tokens} tok·{days}",
-        f"DeepSeek {money_left} · {days}",
-    ):
+    if paced:
+        candidates: tuple[str, ...] = (
+            f"DeepSeek {money_left} · {days} · {PACED_MARKER}",
+            f"DeepSeek {money_left} {PACED_MARKER}",
+        )
+    else:
+        candidates = (
+            f"DeepSeek {money_left} {tokens} tok · {days}",
+            f"DeepSeek {money_left} {tokens} tok·{days}",
+            f"DeepSeek {money_left} · {days}",
+        )
+    for text in candidates:
         if len(text) < MAX_TEXT:
             return text
     return f"DeepSeek {money_left}"
@@ -225,7 +238,12 @@ def pace_text(grant: GrantStatus) -> str:
 
 
 def status_text(
-    state: State, grant: GrantStatus, *, now: datetime, retry_at: datetime | None
+    state: State,
+    grant: GrantStatus,
+    *,
+    now: datetime,
+    retry_at: datetime | None,
+    paced: bool = False,
 ) -> str:
     """Return the status bar text for `state`."""
     if state is State.THROTTLED:
@@ -236,7 +254,7 @@ def status_text(
     fixed = _FIXED_TEXT.get(state)
     if fixed is not None:
         return fixed
-    return status_text_for_grant(grant)
+    return status_text_for_grant(grant, paced=paced)
 
 
 def tokens_text(grant: GrantStatus) -> str:
@@ -275,8 +293,26 @@ def used_text(grant: GrantStatus) -> str:
     others = "".join(f" + {amount_text(v)} {c}" for c, v in sorted(grant.other_costs.items()))
     if grant.reconciliation is None:
         return f"{ledger}{others} (the ledger, at the price table)"
+    used = _money(grant.used, grant.currency)
+    text = f"{used} by the balance; the ledger counts {ledger}{others}"
+    rec = grant.reconciliation
+    if rec.explained_by_aborted > 0:
+        text += (
+            f"; aborted requests may account for up to "
+            f"{_money(rec.explained_by_aborted, grant.currency)} of the "
+            f"{_money(rec.unrecorded, grant.currency)} the ledger did not record"
+        )
+    return text
+
+
+def aborted_text(grant: GrantStatus) -> str:
+    """Requests aborted after they were sent: how many, their prompts, what they may cost."""
+    aborted = grant.aborted
+    plural = "" if aborted.requests == 1 else "s"
     return (
-        f"{_money(grant.used, grant.currency)} by the balance; the ledger counts {ledger}{others}"
+        f"{aborted.requests:,} request{plural}, ≈{compact(aborted.prompt_tokens)} prompt tokens "
+        f"possibly billed, ≤ {_money(aborted.cost, grant.currency)} (estimated, priced as cache "
+        "misses; not in Used: only the balance shows what was billed)"
     )
 
 
@@ -301,7 +337,9 @@ def price_check_text(check: PriceCheck) -> str:
     )
 
 
-def summary_rows(grant: GrantStatus, price_check: PriceCheck | None = None) -> list[list[str]]:
+def summary_rows(
+    grant: GrantStatus, price_check: PriceCheck | None = None, pace: Pace | None = None
+) -> list[list[str]]:
     """[label, text] rows of the grant: the tooltip, the usage report and both clients' views."""
     start_note = {"setting": "", "firstRun": "; start: first run", "today": "; start: today"}
     amount_note = {
@@ -340,6 +378,10 @@ def summary_rows(grant: GrantStatus, price_check: PriceCheck | None = None) -> l
         ],
         ["Pace", pace_text(grant)],
     ]
+    if grant.aborted.requests:
+        rows.insert(3, ["Aborted", aborted_text(grant)])
+    if pace is not None:
+        rows.append(["Pacing", pace_row(pace)])
     if price_check is not None and price_check.disagrees:
         rows.append(["Price table", price_check_text(price_check)])
     return rows
@@ -349,10 +391,13 @@ STATUS_LEGEND = "Status bar: money left · ≈ that money in tokens at your mix 
 
 
 def tooltip(
-    grant: GrantStatus, balance: BalanceView | None, price_check: PriceCheck | None = None
+    grant: GrantStatus,
+    balance: BalanceView | None,
+    price_check: PriceCheck | None = None,
+    pace: Pace | None = None,
 ) -> str:
     """Return the multi-line detail text: the summary rows, the balance, what the text shows."""
-    lines = [f"{label}: {text}" for label, text in summary_rows(grant, price_check)]
+    lines = [f"{label}: {text}" for label, text in summary_rows(grant, price_check, pace)]
     if balance is not None:
         lines.append(
             f"Account balance (DeepSeek, {iso_utc_seconds(balance.checked_at)}): "
@@ -362,6 +407,8 @@ def tooltip(
             + ("calls allowed" if balance.is_available else "calls NOT allowed")
         )
     lines.append(STATUS_LEGEND)
+    if pace is not None and pace.active:
+        lines.append(f"'{PACED_MARKER}': the server spends less until the forecast lasts (Pacing)")
     return "\n".join(lines)
 
 
@@ -374,6 +421,9 @@ def _reconciliation_json(grant: GrantStatus) -> dict[str, Any] | None:
         "granted": decimal_text(rec.granted),
         "ledgerSince": decimal_text(rec.ledger_since),
         "unrecorded": decimal_text(rec.unrecorded),
+        "possiblyBilled": decimal_text(rec.possibly_billed),
+        "explainedByAborted": decimal_text(rec.explained_by_aborted),
+        "unexplained": decimal_text(rec.unexplained),
     }
 
 
@@ -430,6 +480,11 @@ def grant_json(grant: GrantStatus) -> dict[str, Any]:
         "runOutOn": None if grant.run_out_on is None else grant.run_out_on.isoformat(),
         "paceText": pace_text(grant),
         "cacheHitRatio": None if grant.cache_hit_ratio is None else round(grant.cache_hit_ratio, 4),
+        "aborted": {
+            "requests": grant.aborted.requests,
+            "promptTokens": grant.aborted.prompt_tokens,
+            "costAtMost": decimal_text(grant.aborted.cost),
+        },
     }
 
 
@@ -442,17 +497,20 @@ def budget_payload(
     balance: BalanceView | None = None,
     last: LastCompletion | None = None,
     price_check: PriceCheck | None = None,
+    pace: Pace | None = None,
 ) -> dict[str, Any]:
     """Return the `deepseekFim/budget` payload (camelCase, JSON-ready)."""
+    paced = pace is not None and pace.active
     return {
         "state": state.value,
         "kind": KIND[state],
-        "text": status_text(state, grant, now=now, retry_at=retry_at),
-        "tooltip": tooltip(grant, balance, price_check),
+        "text": status_text(state, grant, now=now, retry_at=retry_at, paced=paced),
+        "tooltip": tooltip(grant, balance, price_check, pace),
         "message": MESSAGES.get(state),
         **grant_json(grant),
         "priceCheck": price_check_json(price_check),
-        "summary": summary_rows(grant, price_check),
+        "summary": summary_rows(grant, price_check, pace),
+        "pace": None if pace is None else pace.to_json(),
         "balance": None if balance is None else balance.to_json(),
         "lastCompletion": None if last is None else last.to_json(),
         "retryAt": None if retry_at is None else iso_utc_seconds(retry_at),
@@ -475,6 +533,9 @@ def session_json(stats: SessionStats) -> dict[str, Any]:
         "cacheHitRatio": _ratio(stats.cache_hit_ratio),
         "latencyP50Ms": stats.latency_p50_ms,
         "latencyP95Ms": stats.latency_p95_ms,
+        "possiblyBilled": stats.possibly_billed,
+        "possiblyBilledPromptTokens": stats.est_prompt,
+        "paced": stats.paced,
     }
 
 
@@ -511,6 +572,7 @@ def payload_for(
     balance: BalanceView | None = None,
     last: LastCompletion | None = None,
     price_check: PriceCheck | None = None,
+    pace: Pace | None = None,
 ) -> dict[str, Any]:
     """Return the payload for the state machine's current state and last grant status.
 
@@ -527,4 +589,5 @@ def payload_for(
         balance=balance,
         last=last,
         price_check=price_check,
+        pace=pace,
     )

@@ -2,7 +2,9 @@
 
 Money and tokens side by side: the same summary rows as the clients' usage views (from
 `payload.summary_rows`), the last balance answer kept in the ledger as the authority, and the
-price check against the balance's deltas.
+price check against the balance's deltas. Pacing is shown as the server would apply it at the
+given settings (the command line's: the defaults unless set), with its measured effect: the
+prompt tokens per request sent paced and not over the burn window.
 
 The report never writes the first-run date: on a machine where no server has run yet, today
 stands in for the grant start, and a missing ledger file is reported as no use (not created).
@@ -22,17 +24,20 @@ from deepseek_fim.budget.chart_text import render_chart
 from deepseek_fim.budget.clock import Clock, as_utc, utc_now
 from deepseek_fim.budget.daily import daily_json
 from deepseek_fim.budget.grant import (
+    BURN_WINDOW_DAYS,
     GrantConfig,
     GrantStatus,
     compute_grant,
     day_start,
     grant_status,
 )
-from deepseek_fim.budget.ledger import LEDGER_FILE, DayRow, Ledger, LedgerError, Totals
+from deepseek_fim.budget.ledger import LEDGER_FILE, DayRow, Ledger, LedgerError, PaceEffect, Totals
 from deepseek_fim.budget.numbers import decimal_text, money
+from deepseek_fim.budget.pace import PaceBase, pace_for
 from deepseek_fim.budget.payload import days_json, grant_json, price_check_json, summary_rows
 from deepseek_fim.budget.price_check import PriceCheck, check_prices, pick_pair
 from deepseek_fim.budget.prices import PriceTable
+from deepseek_fim.settings import PaceMode
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +81,38 @@ def price_check_from_ledger(
     return check_prices(checks, ledger.usage_rows(pair[0].at, pair[1].at), prices)
 
 
+def pace_effect(ledger: Ledger | None, grant: GrantStatus) -> PaceEffect:
+    """Requests sent paced and not over the burn window, with their prompt tokens."""
+    if ledger is None:
+        return PaceEffect(0, 0, 0, 0)
+    since = max(grant.grant_start, grant.today - timedelta(days=BURN_WINDOW_DAYS - 1))
+    return ledger.pace_effect(day_start(since), day_start(grant.today + timedelta(days=1)))
+
+
+def pace_effect_text(effect: PaceEffect) -> str:
+    """The measured effect of pacing, in one phrase."""
+    window = f"last {BURN_WINDOW_DAYS} days"
+    if not effect.paced:
+        return f"no request was paced in the {window}"
+    paced = round(effect.paced_per_request or 0)
+    text = f"{effect.paced:,} requests in the {window}, {paced:,} prompt tokens each"
+    if effect.unpaced:
+        text += (
+            f" (unpaced: {effect.unpaced:,} requests, "
+            f"{round(effect.unpaced_per_request or 0):,} prompt tokens each)"
+        )
+    return text
+
+
+def _pace_effect_json(effect: PaceEffect) -> dict[str, Any]:
+    return {
+        "paced": effect.paced,
+        "pacedPromptTokens": effect.paced_prompt,
+        "unpaced": effect.unpaced,
+        "unpacedPromptTokens": effect.unpaced_prompt,
+    }
+
+
 def _empty_days(start: date, end: date) -> list[DayRow]:
     return [
         DayRow(start + timedelta(days=i), 0, 0, 0, 0, {}) for i in range((end - start).days + 1)
@@ -92,9 +129,12 @@ def usage_json(
     *,
     clock: Clock = utc_now,
     prices: PriceTable | None = None,
+    pace_mode: PaceMode = "auto",
+    pace_base: PaceBase | None = None,
 ) -> dict[str, Any]:
     """Return the report as a JSON-ready dict (camelCase, like the `deepseekFim/budget` payload)."""
     grant, days, check = _collect(ledger, config, clock, prices or PriceTable())
+    pace = pace_for(grant, pace_mode, pace_base or PaceBase())
     return {
         "ledger": None if ledger is None else str(ledger.path),
         **grant_json(grant),
@@ -108,7 +148,9 @@ def usage_json(
         "accepted": grant.accepted,
         "acceptanceRate": _ratio(grant.acceptance_rate),
         "priceCheck": price_check_json(check),
-        "summary": summary_rows(grant, check),
+        "pace": pace.to_json(),
+        "paceEffect": _pace_effect_json(pace_effect(ledger, grant)),
+        "summary": summary_rows(grant, check, pace),
         "days": days_json(days, grant.currency),
         "daily": daily_json(grant, days),
     }
@@ -124,10 +166,14 @@ def render_usage(
     *,
     clock: Clock = utc_now,
     prices: PriceTable | None = None,
+    pace_mode: PaceMode = "auto",
+    pace_base: PaceBase | None = None,
 ) -> str:
     """Return the report as text for a terminal: the summary rows, then the per-day table."""
     grant, days, check = _collect(ledger, config, clock, prices or PriceTable())
-    rows = [*summary_rows(grant, check)]
+    pace = pace_for(grant, pace_mode, pace_base or PaceBase())
+    rows = [*summary_rows(grant, check, pace)]
+    rows.append(["Paced", pace_effect_text(pace_effect(ledger, grant))])
     rows.append(
         [
             "Accepted",
@@ -162,8 +208,13 @@ def run_usage_command(
     out: TextIO | None = None,
     clock: Clock = utc_now,
     prices: PriceTable | None = None,
+    pace_mode: PaceMode = "auto",
+    pace_base: PaceBase | None = None,
 ) -> int:
-    """Print the usage report for the ledger in `data_dir`; return the exit code (0, or 1)."""
+    """Print the usage report for the ledger in `data_dir`; return the exit code (0, or 1).
+
+    `pace_mode` and `pace_base`: the settings pacing is shown at (the editor's are not known).
+    """
     stream = out if out is not None else sys.stdout
     config = grant if grant is not None else GrantConfig()
     ledger: Ledger | None = None
@@ -175,11 +226,21 @@ def run_usage_command(
             ledger = Ledger(data_dir, clock=clock)
             ledger.check()
         if json_output:
-            stream.write(
-                json.dumps(usage_json(ledger, config, clock=clock, prices=prices), indent=2) + "\n"
+            data = usage_json(
+                ledger, config, clock=clock, prices=prices, pace_mode=pace_mode, pace_base=pace_base
             )
+            stream.write(json.dumps(data, indent=2) + "\n")
         else:
-            stream.write(render_usage(ledger, config, clock=clock, prices=prices))
+            stream.write(
+                render_usage(
+                    ledger,
+                    config,
+                    clock=clock,
+                    prices=prices,
+                    pace_mode=pace_mode,
+                    pace_base=pace_base,
+                )
+            )
     except (LedgerError, OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
         sys.stderr.write(f"deepseek-fim usage: cannot read the ledger: {exc}\n")
         return 1

@@ -1,6 +1,6 @@
 """The DeepSeek HTTP client: FIM requests, SSE, typed errors, /models and /user/balance."""
 
-from deepseek_fim.deepseek.client import DeepSeekClient
+from deepseek_fim.deepseek.client import DeepSeekClient, SendProgress
 from deepseek_fim.deepseek.errors import (
     ApiTimeout,
     AuthFailed,
@@ -42,6 +42,7 @@ __all__ = [
     "NoApiKey",
     "Overloaded",
     "RateLimited",
+    "SendProgress",
     "ServerError",
     "SseLineParser",
     "Usage",

@@ -14,6 +14,10 @@ our own requests wait for a slot in an `asyncio.Semaphore` (cancellation-safe) r
 the pool, and a request that still cannot get a connection within `POOL_TIMEOUT` finds the pool
 stuck: it is replaced by a new one and the request is sent again (nothing was sent yet, so
 nothing can be billed twice).
+
+A `SendProgress` given to `complete` says afterwards whether the request's body had been written
+to the connection (httpcore's `trace` extension): from then on DeepSeek may bill its prompt even
+if the request is aborted.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -50,6 +55,18 @@ DRAIN_TIMEOUT = 0.5
 # Our requests never wait inside the pool (the semaphore admits at most `max_connections`), so a
 # request that waits this long for a connection can only be waiting for a leaked slot.
 POOL_TIMEOUT = 1.0
+
+
+@dataclass
+class SendProgress:
+    """How far one request got: set while it runs, read after it ends (or was cancelled)."""
+
+    body_sent: bool = False  # the whole request was written to the connection
+
+    async def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        """The `trace` extension callback of httpcore (`http11.send_request_body.complete`, ...)."""
+        if event.endswith("send_request_body.complete"):
+            self.body_sent = True
 
 
 class _StreamState:
@@ -170,21 +187,22 @@ class DeepSeekClient:
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
 
-    async def complete(self, req: FimRequest) -> FimResult:
+    async def complete(self, req: FimRequest, progress: SendProgress | None = None) -> FimResult:
         """Run a streaming FIM request (usage included) and return the whole result.
 
         Raises ConnectionFailed with `.partial` (truncated, usage if seen) when the stream ends
-        before `[DONE]`.
+        before `[DONE]`. `progress` records whether the request was sent (see the module).
         """
         self._require_key()
         state = _StreamState(req.model)
+        extensions = {"trace": progress.trace} if progress is not None else None
         try:
             async with asyncio.timeout(self._timeout) as deadline, self._slots:
                 try:
-                    return await self._stream(req, state, deadline)
+                    return await self._stream(req, state, deadline, extensions)
                 except httpx.PoolTimeout:
                     self._replace_stuck_pool()
-                    return await self._stream(req, state, deadline)
+                    return await self._stream(req, state, deadline, extensions)
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise ApiTimeout(
                 f"DeepSeek did not finish within {self._timeout:g}s",
@@ -205,10 +223,14 @@ class DeepSeekClient:
             ) from exc
 
     async def _stream(
-        self, req: FimRequest, state: _StreamState, deadline: asyncio.Timeout
+        self,
+        req: FimRequest,
+        state: _StreamState,
+        deadline: asyncio.Timeout,
+        extensions: dict[str, Any] | None,
     ) -> FimResult:
         async with self._http.stream(
-            "POST", fim_url(self._base_url), json=req.to_json(stream=True)
+            "POST", fim_url(self._base_url), json=req.to_json(stream=True), extensions=extensions
         ) as response:
             await self._raise_for_status(response)
             state.started = True

@@ -21,11 +21,13 @@ Printed per configuration (each on the same regions and cadence, back to back in
 - FIM requests sent, and aborted after they were sent (the client went away before the answer);
 - tokens (cache hit + miss + output, as the fake billed them) per hour of typing;
 - the prompt cache-hit ratio; tokens per accepted character.
-The range across regions is shown in brackets. Configurations: `main` (the plugin's and the
-server's defaults) and `naive` (a client in editor_typing.lua that asks at every keystroke and
-clears what is shown at every key; the server's debounce is 0).
+The range across regions is shown in brackets. Configurations: `default` (the plugin's and the
+server's defaults), `naive` (a client in editor_typing.lua that asks at every keystroke and
+clears what is shown at every key; the server's debounce is 0) and, with `--previous DIR`,
+`previous` (the defaults of another checkout with its own .venv, e.g. `git archive main`).
 
-Usage: bench_editor_typing.py [--quick] [--versions 0.11,0.12] [--configs main,naive]
+Usage: bench_editor_typing.py [--quick] [--versions 0.12,0.11] [--configs default,naive]
+         [--previous DIR]
          [--regions N] [--repeat N] [--seed N] [--latency-ms 300] [--cache-build-ms 2000]
          [--oracle-lines 1] [--oracle-accuracy 0.6] [--json FILE]
 Needs the editors (clients/neovim/scripts/install-nvim.sh; DEEPSEEK_FIM_CACHE says where) and
@@ -59,7 +61,6 @@ import pynvim  # type: ignore[import-untyped]
 from deepseek_fim.testing.fake_deepseek import FakeDeepSeek
 
 REPO = Path(__file__).resolve().parents[1]
-PLUGIN = REPO / "clients" / "neovim"
 LUA_HELPER = Path(__file__).resolve().with_name("editor_typing.lua")
 CACHE = Path(os.environ.get("DEEPSEEK_FIM_CACHE", REPO / ".cache"))
 VENV_BIN = Path(sys.executable).parent
@@ -182,35 +183,48 @@ def gap_before(seed: int, region: Region, offset: int, after_accept: bool) -> fl
 
 @dataclass(frozen=True)
 class Config:
-    """One way of running the editor: Neovim version, plugin options, naive client or not."""
+    """One way of running the editor: Neovim version, plugin options, naive client or not.
+
+    `checkout` is another copy of the project whose plugin and server (its .venv) run instead
+    of this one's: the previous behaviour, measured in the same run.
+    """
 
     name: str
     version: str
     plugin: dict[str, Any]
     naive: bool = False
+    checkout: Path | None = None
 
     @property
     def label(self) -> str:
         return f"{self.name} nvim {self.version}"
 
+    @property
+    def plugin_dir(self) -> Path:
+        return (self.checkout or REPO) / "clients" / "neovim"
 
-def configs(versions: list[str], names: list[str]) -> list[Config]:
+    @property
+    def server_bin(self) -> Path:
+        return self.checkout / ".venv" / "bin" if self.checkout else VENV_BIN
+
+
+NAIVE = {
+    "ghost": {"enabled": False},
+    "keymaps": {"accept": False},
+    "settings": {"debounceMs": 0},
+}
+
+
+def configs(versions: list[str], names: list[str], previous: Path | None) -> list[Config]:
     known: dict[str, Callable[[str], Config]] = {
-        "main": lambda v: Config("main", v, {}),
-        "naive": lambda v: Config(
-            "naive",
-            v,
-            {
-                "ghost": {"enabled": False},
-                "keymaps": {"accept": False},
-                "settings": {"debounceMs": 0},
-            },
-            naive=True,
-        ),
+        "default": lambda v: Config("default", v, {}),
+        "naive": lambda v: Config("naive", v, NAIVE, naive=True),
     }
+    if previous is not None:
+        known["previous"] = lambda v: Config("previous", v, {}, checkout=previous)
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise SystemExit(f"unknown configurations {unknown}; known: {sorted(known)}")
+        raise SystemExit(f"unknown configurations {unknown}; known here: {sorted(known)}")
     return [known[name](version) for name in names for version in versions]
 
 
@@ -271,7 +285,7 @@ def editor(config: Config, fake: FakeDeepSeek, home: Path) -> Iterator[pynvim.Nv
         "XDG_DATA_HOME": str(home / "xdg" / "data"),
         "XDG_STATE_HOME": str(home / "xdg" / "state"),
         "XDG_CACHE_HOME": str(home / "xdg" / "cache"),
-        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PATH": f"{config.server_bin}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
@@ -282,7 +296,7 @@ def editor(config: Config, fake: FakeDeepSeek, home: Path) -> Iterator[pynvim.Nv
     nvim = pynvim.attach("child", argv=argv)
     try:
         nvim.command(f"cd {home}")
-        nvim.exec_lua(SETUP_LUA, str(PLUGIN), str(LUA_HELPER), config.plugin)
+        nvim.exec_lua(SETUP_LUA, str(config.plugin_dir), str(LUA_HELPER), config.plugin)
         yield nvim
     finally:
         for name, value in saved.items():
@@ -566,7 +580,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one short region (smoke run)")
     parser.add_argument("--versions", default="0.12,0.11")
-    parser.add_argument("--configs", default="main,naive")
+    parser.add_argument("--configs", default=None, help="default: [previous,]default,naive")
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        help="a checkout of the previous version, with its own .venv (./scripts/setup)",
+    )
     parser.add_argument("--regions", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--seed", type=int, default=10)
@@ -576,7 +595,8 @@ def main() -> None:
     parser.add_argument("--oracle-accuracy", type=float, default=0.6)
     parser.add_argument("--json", help="write every run's figures to this file")
     args = parser.parse_args()
-    chosen = configs(args.versions.split(","), args.configs.split(","))
+    names = args.configs or ("previous," if args.previous else "") + "default,naive"
+    chosen = configs(args.versions.split(","), names.split(","), args.previous)
     todo = regions(args.regions, args.quick)
     runs: dict[str, list[RunResult]] = {c.label: [] for c in chosen}
     # Interleaved: each region is typed by every configuration before the next region, so

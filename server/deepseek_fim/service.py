@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from deepseek_fim import context, postprocess, privacy
+from deepseek_fim import context, pauses, postprocess, privacy
 from deepseek_fim.budget.ledger import percentile
 from deepseek_fim.budget_tracker import BudgetTracker, MessageKind
 from deepseek_fim.deepseek import (
@@ -129,6 +129,9 @@ class CompletionService:
         self._recent: list[str] = []  # URIs completed in, most recent last
         self._masker = privacy.LineMasker()
         self._prepared: dict[str, Prepared] = {}
+        # (uri, version) of the document when a suggestion was last accepted in it: the next
+        # request there, before any keystroke, is at a pause (the user reads what came in).
+        self._accepted_in: tuple[str, int] | None = None
         self._build_client(settings)
 
     @property
@@ -229,7 +232,12 @@ class CompletionService:
             text, completion_id = reused
             return Completion(text, completion_id, line_prefix)
         version = document.version
-        delay = self._settings.debounce_ms / 1000 if debounce else 0.0
+        delay = 0.0
+        if debounce:
+            just_accepted = self._accepted_in == (uri, version)
+            delay = pauses.pause_delay(
+                line_prefix, self._settings.debounce_ms / 1000, just_accepted=just_accepted
+            )
         before_debounce = time.perf_counter() - started
         if delay > 0:
             # The debounce is idle time: prepare the prompt in it (right after this handler
@@ -461,6 +469,9 @@ class CompletionService:
             return
         chars = accepted_chars if isinstance(accepted_chars, int) else None
         self.budget.accepted(completion_id, chars)
+        active = self.documents.get(self._recent[-1]) if self._recent else None
+        if active is not None:
+            self._accepted_in = (active.uri, active.version)
 
     def document_closed(self, uri: str) -> None:
         """Forget everything about a closed document."""

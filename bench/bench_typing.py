@@ -4,9 +4,11 @@ For files of 1k, 10k and 100k lines (real code from the standard library), a few
 are typed into the middle of the file at human speed (40-120 ms between keys, longer pauses at
 line ends), with an inline-completion request after every keystroke and a `$/cancelRequest` for the
 previous one, as VS Code does. Printed per size: keystrokes, FIM requests sent, requests the fake
-saw aborted, tokens (cache hit / miss / output), cost from the ledger, and the server's own time
-per completion (excluding the debounce and the API), per didChange, and for preparing the prompt
-during the debounce (once per keystroke that starts one), p50/p95.
+saw aborted, tokens (cache hit / miss / output, and output tokens per request: the fake model
+answers a realistic run-on, so `stop` and `max_tokens` decide what is paid), cost from the
+ledger, and the server's own time per completion (excluding the debounce and the API), per
+didChange, and for preparing the prompt during the debounce (once per keystroke that starts
+one), p50/p95.
 
 Baseline, measured in the same run: pygls's stock TextDocument doing the same edits plus the
 offset/window work a completion needs, which grows with the file.
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import time
 import types as pytypes
+from typing import Any
 
 from lsprotocol import types
 from pygls.workspace import TextDocument
@@ -35,6 +38,20 @@ from deepseek_fim.testing.fake_deepseek import FakeDeepSeek
 from deepseek_fim.testing.lsp_session import Session
 
 URI = "file:///bench/project/module.py"
+# Request shapes, told apart by the stop sequences the server sent.
+SHAPES = {("\n",): "line", ("\n\n",): "next", ("\n\n\n",): "block"}
+# What the fake model answers to every request: a realistic run-on (the rest of a statement, a
+# body, then the next method), so that `stop` and `max_tokens` decide how many tokens are paid.
+MODEL_ANSWER = (
+    "value = self.decode(s)\n"
+    "        if value is None:\n"
+    "            raise ValueError(s)\n"
+    "        return value\n\n"
+    "    def close(self):\n"
+    "        self.stream.close()\n\n\n"
+    "class Other:\n"
+    "    pass\n"
+)
 
 
 def source_lines(module: pytypes.ModuleType) -> list[str]:
@@ -72,10 +89,10 @@ def keystroke_delays(text: str, seed: int) -> list[float]:
     return delays
 
 
-async def replay(size: int, snippet: str, debounce_ms: int, data_dir: str) -> dict[str, float]:
+async def replay(size: int, snippet: str, debounce_ms: int, data_dir: str) -> dict[str, Any]:
     lines = make_file(size)
     middle = size // 2
-    with FakeDeepSeek(completion="    return value", latency_ms=150) as fake:
+    with FakeDeepSeek(completion=MODEL_ANSWER, latency_ms=150) as fake:
         session = await Session.start(
             {
                 "DEEPSEEK_API_KEY": "sk-fake-bench-key",
@@ -110,7 +127,13 @@ async def replay(size: int, snippet: str, debounce_ms: int, data_dir: str) -> di
         fim = fake.fim_requests()
     usage = [entry["usage"] for entry in fim if entry.get("usage")]
     extra = status["session"]
+    shapes: dict[str, list[int]] = {}
+    for entry in fim:
+        if entry.get("usage") and entry.get("body"):
+            shape = SHAPES.get(tuple(entry["body"].get("stop") or ()), "other")
+            shapes.setdefault(shape, []).append(entry["usage"]["completion_tokens"])
     return {
+        "shapes": shapes,
         "keys": len(snippet),
         "sent": len(fim),
         "aborted": sum(1 for entry in fim if entry["disconnected"]),
@@ -198,7 +221,8 @@ def main() -> None:
             rows.append((size, result, base, ours))
         header = (
             f"{'lines':>7} {'keys':>5} {'sent':>5} {'aborted':>7} {'hit':>7} {'miss':>7} "
-            f"{'out':>5} {'cost USD':>10} | {'server/compl ms':>15} {'didChange ms':>12} "
+            f"{'out':>5} {'out/req':>7} {'cost USD':>10} | "
+            f"{'server/compl ms':>15} {'didChange ms':>12} "
             f"{'prepare ms':>12} | "
             f"{'in-process edit+context ms':>26} {'pygls baseline ms':>17}"
         )
@@ -207,13 +231,24 @@ def main() -> None:
         for size, r, base, ours in rows:
             print(
                 f"{size:>7} {r['keys']:>5.0f} {r['sent']:>5.0f} {r['aborted']:>7.0f} "
-                f"{r['hit']:>7.0f} {r['miss']:>7.0f} {r['out']:>5.0f} {r['cost']:>10.6f} | "
+                f"{r['hit']:>7.0f} {r['miss']:>7.0f} {r['out']:>5.0f} "
+                f"{r['out'] / max(r['sent'], 1):>7.2f} {r['cost']:>10.6f} | "
                 f"{r['overhead_p50']:>6.2f} / {r['overhead_p95']:<6.2f} "
                 f"{r['edit_p50']:>5.2f} / {r['edit_p95']:<5.2f} "
                 f"{r['prepare_p50']:>5.2f} / {r['prepare_p95']:<5.2f} | "
                 f"{ours[0]:>12.3f} / {ours[1]:<11.3f} {base[0]:>7.3f} / {base[1]:<7.3f}"
             )
         print("(p50 / p95; cost is cumulative over the runs, read from the shared ledger)")
+        print()
+        print("Output tokens by request shape (line: stop at the line end; next: at a blank line,")
+        print("after a finished line; block: at two blank lines):")
+        for size, r, _, _ in rows:
+            parts = []
+            for shape in ("line", "next", "block", "other"):
+                outs = r["shapes"].get(shape)
+                if outs:
+                    parts.append(f"{shape} {len(outs)} req, {sum(outs) / len(outs):.1f} out/req")
+            print(f"{size:>7}  " + "; ".join(parts))
         print()
         print("$ deepseek-fim usage")
         subprocess.run(  # the CLI, on the ledger the runs wrote

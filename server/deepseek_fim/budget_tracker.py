@@ -19,15 +19,19 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from deepseek_fim.budget.clock import Clock, as_utc, utc_now
+from deepseek_fim.budget.daily import daily_json
 from deepseek_fim.budget.grant import grant_status
-from deepseek_fim.budget.ledger import Ledger, LedgerError, Outcome
+from deepseek_fim.budget.ledger import BalanceCheck, Ledger, LedgerError, Outcome
 from deepseek_fim.budget.payload import (
     BalanceView,
     LastCompletion,
     payload_for,
+    price_check_text,
     status_payload,
 )
+from deepseek_fim.budget.price_check import PriceCheck
 from deepseek_fim.budget.prices import PriceTable
+from deepseek_fim.budget.report import price_check_from_ledger
 from deepseek_fim.budget.state import BudgetState, ErrorKind, State, should_check_balance
 from deepseek_fim.budget.thresholds import claim_notices
 from deepseek_fim.deepseek import (
@@ -81,6 +85,7 @@ class BudgetTracker:
         self._session_id = uuid.uuid4().hex
         self._messages: list[tuple[str, MessageKind]] = []
         self._data_dir = settings.data_dir
+        self.ledger_is_private = False  # True once usage goes to a ledger of this session's own
         self._ledger = self._open_ledger(settings.data_dir)
         self._state = BudgetState(
             has_key=bool(settings.api_key), enabled=settings.enabled, clock=clock
@@ -95,24 +100,30 @@ class BudgetTracker:
         self._pending: dict[str, dict[str, Any]] = {}
         self._flush_handle: asyncio.TimerHandle | None = None
         self._refresh_grant()
+        self._price_check = self._check_prices()
 
     def _open_ledger(self, data_dir: str) -> Ledger:
         """Open the shared ledger; if that fails, a private one, and say so."""
         try:
             return Ledger(data_dir, clock=self._clock)
-        except (OSError, sqlite3.Error, LedgerError) as exc:
-            fallback = tempfile.mkdtemp(prefix="deepseek-fim-ledger-")
-            logger.error("cannot open the ledger in %s: %s", data_dir, exc)
-            self._messages.append(
-                (
-                    f"DeepSeek FIM: cannot open the usage ledger in {data_dir} ({exc}); this "
-                    f"session records usage in {fallback} instead, which other editors and "
-                    "`deepseek-fim usage` do not see. Set deepseekFim.dataDir to a writable "
-                    "directory.",
-                    "error",
-                )
+        # Beyond OSError: a NUL byte in the path is a ValueError, "~unknown-user" a RuntimeError.
+        except (OSError, ValueError, RuntimeError, sqlite3.Error, LedgerError) as exc:
+            return self._private_ledger(f"cannot open the usage ledger in {data_dir} ({exc})")
+
+    def _private_ledger(self, problem: str) -> Ledger:
+        """A ledger of this session's own, after the shared one failed; say so."""
+        fallback = tempfile.mkdtemp(prefix="deepseek-fim-ledger-")
+        self.ledger_is_private = True
+        logger.error("%s; recording usage in %s", problem, fallback)
+        self._messages.append(
+            (
+                f"DeepSeek FIM: {problem}; this session records usage in {fallback} instead, "
+                "which other editors and `deepseek-fim usage` do not see. Set "
+                "deepseekFim.dataDir to a writable directory.",
+                "error",
             )
-            return Ledger(fallback, clock=self._clock)
+        )
+        return Ledger(fallback, clock=self._clock)
 
     def _configure_tables(self, settings: Settings) -> None:
         self._prices = PriceTable(settings.prices)
@@ -123,14 +134,21 @@ class BudgetTracker:
     def configure(self, settings: Settings, *, key_changed: bool) -> None:
         """Apply new settings; a changed key ends any pause."""
         if settings.data_dir != self._data_dir:
-            self._ledger.close()
-            self._data_dir = settings.data_dir
+            # Rows still pending go to the ledger they were made with; the new one is open
+            # before the old one closes, so there is never no ledger (a bad dataDir falls back
+            # to a private one).
+            self.flush()
+            old = self._ledger
+            self.ledger_is_private = False
             self._ledger = self._open_ledger(settings.data_dir)
+            self._data_dir = settings.data_dir
+            old.close()
         self._configure_tables(settings)
         self._state.set_enabled(settings.enabled)
         if key_changed:
             self._state.on_key_changed(bool(settings.api_key))
         self._refresh_grant()
+        self._price_check = self._check_prices()
         self._on_change()
 
     def close(self) -> None:
@@ -216,7 +234,17 @@ class BudgetTracker:
         self._flush_handle = None
         pending, self._pending = self._pending, {}
         for completion_id, row in pending.items():
-            self._ledger.record(request_id=completion_id, **row)
+            try:
+                self._ledger.record(request_id=completion_id, **row)
+            except (sqlite3.Error, ValueError) as exc:
+                # The shared ledger broke under us (a dropped table, a full disk): the row
+                # goes to a private ledger rather than nowhere.
+                broken = self._ledger
+                self._ledger = self._private_ledger(
+                    f"cannot write to the usage ledger in {self._data_dir} ({exc})"
+                )
+                broken.close()
+                self._ledger.record(request_id=completion_id, **row)
         if pending:
             self._after_record()
 
@@ -266,13 +294,53 @@ class BudgetTracker:
         return self._prices.cost(model, as_utc(self._clock()), usage.hit, usage.miss, usage.output)
 
     def on_balance(self, balance: Balance) -> None:
-        """A balance check answered."""
+        """A balance check answered: kept in the ledger (the grant's authority), prices checked."""
         now = self._clock()
         self._balance_checked_at = now
         self._active_since_balance = False
-        self._balance = BalanceView.from_balance(balance.is_available, balance.infos, now)
+        self._balance = BalanceView.from_balance(
+            balance.is_available, balance.infos, now, prefer_currency=self._grant_config.currency
+        )
+        try:
+            for info in balance.infos:
+                self._ledger.record_balance(
+                    BalanceCheck(
+                        now,
+                        info.currency,
+                        balance.is_available,
+                        info.total,
+                        info.granted,
+                        info.topped_up,
+                    )
+                )
+        except sqlite3.Error as exc:
+            logger.error("cannot keep the balance in the ledger: %s", exc)
         self._state.on_balance(balance.is_available)
+        self._price_check = self._check_prices()
         self._on_change()
+
+    def _check_prices(self) -> PriceCheck | None:
+        """Compare the balance's deltas with the ledger; say so once when the table is off."""
+        grant = self._state.grant
+        if grant is None:
+            return None
+        try:
+            check = price_check_from_ledger(
+                self._ledger, self._grant_config.currency, grant.grant_start, self._prices
+            )
+        except sqlite3.Error as exc:
+            logger.error("cannot compare the balance with the ledger: %s", exc)
+            return None
+        if check is not None and check.disagrees:
+            key = f"pricecheck:{check.end.date().isoformat()}"
+            if self._ledger.claim_meta(key, "shown"):
+                self._messages.append(
+                    (
+                        f"DeepSeek FIM: the price table looks off: {price_check_text(check)}",
+                        "warning",
+                    )
+                )
+        return check
 
     def balance_failed(self) -> None:
         """A balance check failed (e.g. the key may not read balances): retry only later."""
@@ -323,6 +391,7 @@ class BudgetTracker:
             document=document,
             balance=self._balance,
             last=self._last,
+            price_check=self._price_check,
         )
         if self._document_message and payload["state"] == self._document_state:
             payload["message"] = self._document_message
@@ -335,6 +404,7 @@ class BudgetTracker:
         assert grant is not None
         days = self._ledger.per_day(grant.grant_start, grant.today)
         result = status_payload(payload, self._ledger.session_stats(self._session_id), days)
+        result["daily"] = daily_json(grant, days)
         if extra_session:
             result["session"].update(extra_session)
         return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 import time
 from dataclasses import replace
@@ -27,13 +28,13 @@ from deepseek_fim.deepseek import (
     resolve_model,
     validate_base_url,
 )
-from deepseek_fim.documents import DocumentStore
+from deepseek_fim.documents import DocumentStore, split_lines
 from deepseek_fim.languages import language_from_path
 from deepseek_fim.settings import Settings
 
 NO_KEY_HELP = (
     "not set. Create one at https://platform.deepseek.com/api_keys (new accounts get a free "
-    "grant of about 5M tokens for 30 days) and export DEEPSEEK_API_KEY"
+    "grant of about USD 8.40, advertised as 5M tokens, for 30 days) and export DEEPSEEK_API_KEY"
 )
 
 
@@ -49,13 +50,42 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
     return replace(current, **overrides)
 
 
+class UsageError(Exception):
+    """A command line argument that cannot be used: one message, exit code 2."""
+
+
 def _parse_location(location: str) -> tuple[Path, int, int]:
     """Split FILE:LINE:COL (1-based line and column, as compilers print them)."""
+    parts = location.rsplit(":", 2)
+    if len(parts) != 3 or not parts[0] or not (parts[1].isdecimal() and parts[2].isdecimal()):
+        raise UsageError(f"expected FILE:LINE:COL with a 1-based line and column, got {location!r}")
+    path, line, col = parts
+    if int(line) < 1 or int(col) < 1:
+        raise UsageError(f"line and column count from 1, got {line}:{col}")
+    return Path(path), int(line), int(col)
+
+
+def _check_position(path: Path, lines: list[str], line: int, col: int) -> None:
+    """Refuse a position outside the file rather than complete somewhere else."""
+    if line > len(lines):
+        raise UsageError(f"{path} has {len(lines)} line(s); line {line} is past its end")
+    if col > len(lines[line - 1]) + 1:
+        raise UsageError(
+            f"line {line} of {path} has {len(lines[line - 1])} character(s); column {col} is "
+            f"past its end (the last column is {len(lines[line - 1]) + 1})"
+        )
+
+
+def _check_ledger(data_dir: str) -> str | None:
+    """Why the ledger cannot record this run's usage, or None: checked before anything is sent."""
+    from deepseek_fim.budget.ledger import Ledger, LedgerError
+
     try:
-        path, line, col = location.rsplit(":", 2)
-        return Path(path), int(line), int(col)
-    except ValueError:
-        raise SystemExit(f"expected FILE:LINE:COL (1-based), got {location!r}") from None
+        with Ledger(data_dir) as ledger:
+            ledger.check()
+    except (LedgerError, OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
+        return str(exc)
+    return None
 
 
 async def _complete(settings: Settings, location: str) -> int:
@@ -65,8 +95,16 @@ async def _complete(settings: Settings, location: str) -> int:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"cannot read {path}: {exc}", file=sys.stderr)
+        print(f"deepseek-fim complete: cannot read {path}: {exc}", file=sys.stderr)
         return 2
+    _check_position(path, split_lines(text), line, col)
+    if settings.api_key and (problem := _check_ledger(settings.data_dir)) is not None:
+        print(
+            f"deepseek-fim complete: cannot record usage in {settings.data_dir}: {problem}. "
+            "Nothing was sent. Move the ledger away (a new one is created) or pass --data-dir.",
+            file=sys.stderr,
+        )
+        return 1
     documents = DocumentStore()
     uri = path.resolve().as_uri()
     documents.open(uri, language_from_path(str(path)) or "plaintext", 1, text)
@@ -80,12 +118,17 @@ async def _complete(settings: Settings, location: str) -> int:
     try:
         document = documents.get(uri)
         assert document is not None
-        line_index = max(line - 1, 0)
-        line_text = document.lines[min(line_index, len(document.lines) - 1)]
-        utf16 = len(line_text[: max(col - 1, 0)].encode("utf-16-le")) // 2
-        completion = await service.complete(uri, line_index, utf16, debounce=False)
+        line_text = document.lines[line - 1]
+        utf16 = len(line_text[: col - 1].encode("utf-16-le")) // 2
+        completion = await service.complete(uri, line - 1, utf16, debounce=False)
+        service.budget.flush()
         for message in messages:
             print(message, file=sys.stderr)
+        for message, _kind in service.budget.take_messages():
+            print(message, file=sys.stderr)
+        if service.budget.ledger_is_private:
+            # The row went to a private ledger that nothing will read again: say it, and fail.
+            return 1
         if completion is None:
             payload = service.budget.payload()
             reason = payload.get("message") or f"state: {payload.get('state')}"
@@ -195,7 +238,10 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     settings = _settings_from_args(args)
     if args.command == "complete":
-        code = asyncio.run(_complete(settings, args.location))
+        try:
+            code = asyncio.run(_complete(settings, args.location))
+        except UsageError as exc:
+            parser.exit(2, f"deepseek-fim complete: {exc}\n")
     elif args.command == "doctor":
         code = asyncio.run(_doctor(settings))
     else:

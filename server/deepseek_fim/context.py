@@ -14,17 +14,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from deepseek_fim import syntax
 from deepseek_fim.languages import comment_line
 from deepseek_fim.tokens import estimate_line_tokens, estimate_tokens_float
 
 logger = logging.getLogger(__name__)
 
-Mode = Literal["line", "block"]
+# line: the rest of the cursor line; next: the rest of a finished line, or the line after it;
+# block: several lines (a body, a header's block, an empty line's statements).
+Mode = Literal["line", "next", "block"]
 
 DEFAULT_GRID_LINES = 32
 DEFAULT_SNIPPET_TOKENS = 400
-_OPENERS = "([{:"
 _CLOSERS = ")]}"
+# The last character of a line that reads as a finished statement or item.
+_FINISHED = frozenset(";,)]}\"'`")
 # A single line longer than the whole budget (minified code) is cut by characters.
 _CHARS_PER_TOKEN_FLOOR = 2
 
@@ -48,21 +52,42 @@ class FimContext:
     line_suffix: str
     prefix_start_line: int
     prompt_tokens: int
+    language_id: str = ""
+    # Lines at the top of the prompt that are the header and snippets, not the document.
+    header_lines: int = 0
 
 
-def completion_mode(line_prefix: str, line_suffix: str) -> Mode:
-    """``block`` at a blank line or right after an opener (``(``, ``[``, ``{``, ``:``)."""
+def completion_mode(line_prefix: str, line_suffix: str, language_id: str = "") -> Mode:
+    """How much text to ask for, decided from the code around the cursor.
+
+    ``block`` on an empty line, where the cursor ends a block header (``{``, ``(``, ``:``,
+    ``=>``, ``then``, ``do``) with only closers after it, or at the end of a line that starts a
+    construct with a body (a signature, ``if``, ``for``...); ``next`` at the end of a finished
+    line (the answer may be the line after it); ``line`` elsewhere.
+    """
     after = line_suffix.strip()
-    if not line_prefix.strip() and not after:
-        return "block"
     before = line_prefix.rstrip()
-    if (
-        before
-        and before[-1] in _OPENERS
-        and all(ch in _CLOSERS for ch in after if not ch.isspace())
-    ):
+    if not before and not after:
         return "block"
+    if not all(ch in _CLOSERS for ch in after if not ch.isspace()):
+        return "line"
+    if syntax.opens_block(before):
+        return "block"
+    if after:
+        return "line"
+    if syntax.starts_construct(before):
+        return "block"
+    if before[-1] in _FINISHED or _finished_entry(before, language_id):
+        return "next"
     return "line"
+
+
+def _finished_entry(line: str, language_id: str) -> bool:
+    """A YAML/TOML ``key: value`` (``key = value``) line: the next entry may follow."""
+    if language_id in ("yaml", "toml", "ini", "properties"):
+        key, sep, value = line.partition(":" if language_id == "yaml" else "=")
+        return bool(sep and key.strip() and value.strip())
+    return False
 
 
 def _clamp(lines: Sequence[str], line: int, col: int) -> tuple[int, int, str]:
@@ -211,9 +236,11 @@ def build_context(
     return FimContext(
         prompt=prompt,
         suffix=suffix,
-        mode=completion_mode(line_prefix, line_suffix),
+        mode=completion_mode(line_prefix, line_suffix, language_id),
         line_prefix=line_prefix,
         line_suffix=line_suffix,
         prefix_start_line=start,
         prompt_tokens=round(tokens),
+        language_id=language_id,
+        header_lines=len(head),
     )

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK_KEPT = re.compile(r"(\r\n|\r|\n)")
 
 
 def split_lines(text: str) -> list[str]:
@@ -59,20 +60,38 @@ class Position:
     col: int
 
 
+def split_with_breaks(text: str) -> tuple[list[str], list[str]]:
+    """Lines without terminators, and each line's terminator ("" for the last line)."""
+    parts = _LINE_BREAK_KEPT.split(text)
+    return parts[0::2], [*parts[1::2], ""]
+
+
 @dataclass
 class Document:
-    """One open buffer."""
+    """One open buffer.
+
+    `breaks[i]` is the terminator of `lines[i]` (`""` for the last line). Editors may mix line
+    endings, and an edit can join a CR and an LF into one line break (or split one): the store
+    follows that only if it knows each line's own terminator.
+    """
 
     uri: str
     language_id: str
     version: int
     lines: list[str]
     eol: str = "\n"
+    breaks: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """Documents made from bare lines end each line with the document's line ending."""
+        if len(self.breaks) != len(self.lines):
+            self.breaks = [self.eol] * (len(self.lines) - 1) + [""]
 
     @classmethod
     def from_text(cls, uri: str, language_id: str, version: int, text: str) -> Document:
         """Create a document from the full text the editor sent."""
-        return cls(uri, language_id, version, split_lines(text), detect_eol(text))
+        lines, breaks = split_with_breaks(text)
+        return cls(uri, language_id, version, lines, detect_eol(text), breaks)
 
     def clamp(self, line: int, utf16_char: int) -> Position:
         """Turn an LSP position (possibly past the end) into a valid code-point position."""
@@ -84,25 +103,36 @@ class Document:
         return Position(line, utf16_to_col(self.lines[line], utf16_char))
 
     def replace(self, start: Position, end: Position, new_text: str) -> None:
-        """Replace the text between two clamped positions; costs O(edit) plus a list splice."""
+        """Replace the text between two clamped positions; costs O(edit) plus a list splice.
+
+        The text is rebuilt from the line before the edit to the line after it, with their
+        terminators, and split again: a CR before the edit and an LF after it (or in the new
+        text) then become one line break, as they are in the editor.
+        """
         if (end.line, end.col) < (start.line, start.col):
             start, end = end, start
-        head = self.lines[start.line][: start.col]
-        tail = self.lines[end.line][end.col :]
-        pieces = split_lines(new_text)
-        pieces[0] = head + pieces[0]
-        pieces[-1] = pieces[-1] + tail
-        self.lines[start.line : end.line + 1] = pieces
+        first = max(start.line - 1, 0)
+        last = min(end.line + 1, len(self.lines) - 1)
+        lines, breaks = self.lines, self.breaks
+        before = "".join(lines[i] + breaks[i] for i in range(first, start.line))
+        after = "".join(breaks[i] + lines[i + 1] for i in range(end.line, last))
+        region = (
+            before + lines[start.line][: start.col] + new_text + lines[end.line][end.col :] + after
+        )
+        new_lines, new_breaks = split_with_breaks(region)
+        new_breaks[-1] = breaks[last]
+        lines[first : last + 1] = new_lines
+        breaks[first : last + 1] = new_breaks
 
     def set_text(self, text: str) -> None:
         """Replace the whole content (a full-document change)."""
-        self.lines = split_lines(text)
+        self.lines, self.breaks = split_with_breaks(text)
         self.eol = detect_eol(text)
 
     @property
     def text(self) -> str:
         """The whole text with its line terminators (O(file): not for the keystroke path)."""
-        return self.eol.join(self.lines)
+        return "".join(line + end for line, end in zip(self.lines, self.breaks, strict=True))
 
 
 @dataclass

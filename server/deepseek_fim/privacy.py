@@ -1,15 +1,18 @@
-"""Files never sent (exclude globs) and secrets masked inside text that is sent.
+"""Files never sent (exclude patterns) and secrets masked inside text that is sent.
 
 Masking keeps every line break, so line numbers and the cursor position stay valid.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import logging
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pathspec
 
 logger = logging.getLogger(__name__)
 
@@ -25,23 +28,75 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 MASK = "<masked>"
 
 
+@dataclass(frozen=True)
+class ExcludeRule:
+    """One gitignore-style pattern (pathspec), with its sign and what it is matched against."""
+
+    spec: pathspec.GitIgnoreSpec
+    negated: bool  # "!pattern": a later match takes the file back in
+    file_name_only: bool  # no slash in the pattern: a file-name pattern, never a directory's
+
+
+def compile_rules(patterns: Iterable[str]) -> tuple[ExcludeRule, ...]:
+    """Compile gitignore-style lines; blank lines and `#` comments are skipped.
+
+    A pattern without a slash (`*secret*`, `.env*`) matches file names only, so a directory
+    called `secret-santa/` does not exclude the files in it. A pattern with a slash names a
+    path (`config/*.json`, `private/`, `**/fixtures/**`) and has gitignore's meaning, which
+    includes everything under a matching directory. Matching ignores case.
+    """
+    rules = []
+    for raw in patterns:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        body = (line[1:] if negated else line).replace("\\", "/").lower()
+        if not body:
+            continue
+        rules.append(
+            ExcludeRule(pathspec.GitIgnoreSpec.from_lines([body]), negated, "/" not in body)
+        )
+    return tuple(rules)
+
+
+def rules_verdict(rules: Sequence[ExcludeRule], paths: Sequence[str]) -> bool | None:
+    """True (excluded), False (taken back in by a `!` pattern) or None (no rule matches).
+
+    `paths` are the file's path relative to where the rules apply, lower-cased, or several
+    candidates (any may match); the last matching rule wins, as in gitignore.
+    """
+    if not paths:
+        return None
+    base = posixpath.basename(paths[0])
+    verdict = None
+    for rule in rules:
+        if rule.file_name_only:
+            matched = rule.spec.match_file(base)
+        else:
+            matched = any(rule.spec.match_file(path) for path in paths)
+        if matched:
+            verdict = not rule.negated
+    return verdict
+
+
+@functools.lru_cache(maxsize=32)
+def _setting_rules(globs: tuple[str, ...]) -> tuple[ExcludeRule, ...]:
+    return compile_rules(globs)
+
+
 def is_excluded(path: str, globs: Sequence[str] = DEFAULT_EXCLUDE) -> bool:
-    """True when ``path`` matches a glob, against its base name or its full path (any case)."""
+    """True when ``path`` matches the `exclude` setting's globs (see `compile_rules`).
+
+    The setting knows no project root: a pattern with a slash is matched against every tail of
+    the path (`config/*.json` excludes `/home/me/app/config/keys.json`).
+    """
     normalized = path.replace("\\", "/")
     if normalized.startswith("file://"):
         normalized = normalized[len("file://") :]
-    base = posixpath.basename(normalized).lower()
-    full = normalized.lower()
-    for glob in globs:
-        pattern = glob.replace("\\", "/").lower()
-        if fnmatch.fnmatchcase(base, pattern) or fnmatch.fnmatchcase(full, pattern):
-            return True
-        # "dir/**" style globs: also try them against every path suffix.
-        if "/" in pattern and any(
-            fnmatch.fnmatchcase(full[i + 1 :], pattern) for i, ch in enumerate(full) if ch == "/"
-        ):
-            return True
-    return False
+    full = normalized.lower().lstrip("/")
+    tails = [full] + [full[i + 1 :] for i, ch in enumerate(full) if ch == "/"]
+    return rules_verdict(_setting_rules(tuple(globs)), tails) is True
 
 
 _KEY_BLOCK = re.compile(
@@ -172,13 +227,75 @@ class LineMasker:
         """Return `mask_secrets(text)`, reusing lines masked before."""
         if "PRIVATE KEY" in text:
             return mask_secrets(text)
+        return "\n".join(self._mask_lines(text.split("\n"), uncached=-1))
+
+    def mask_around_cursor(self, prompt: str, suffix: str) -> tuple[str, str]:
+        """Mask prompt + suffix as the model reads them, one text, then split at the cursor.
+
+        Masked apart, a secret the cursor splits (a password typed between auto-closed quotes)
+        matches no pattern in either half, and both halves would leave the machine. A secret
+        that covers the cursor goes whole, as the mask, into the prompt.
+        """
+        text = prompt + suffix
+        cursor_line = prompt.count("\n")
+        cursor_col = len(prompt) - (prompt.rfind("\n") + 1)
+        original = text.split("\n")
+        if "PRIVATE KEY" in text:
+            masked = mask_secrets(text).split("\n")
+        else:
+            # The cursor line changes with every keystroke: remembering it only fills memory.
+            masked = self._mask_lines(original, uncached=cursor_line)
+        if len(masked) != len(original):  # masking keeps line breaks; never split blindly
+            raise RuntimeError("masking changed the number of lines")
+        cut = _cursor_after_masking(original[cursor_line], masked[cursor_line], cursor_col)
+        line = masked[cursor_line]
+        return (
+            "\n".join([*masked[:cursor_line], line[:cut]]),
+            "\n".join([line[cut:], *masked[cursor_line + 1 :]]),
+        )
+
+    def _mask_lines(self, lines: list[str], *, uncached: int) -> list[str]:
         if len(self._masked) > self._max_lines:
             self._masked.clear()
         memory = self._masked
         out = []
-        for line in text.split("\n"):
+        for index, line in enumerate(lines):
+            if index == uncached:
+                out.append(mask_secrets(line))
+                continue
             masked = memory.get(line)
             if masked is None:
                 masked = memory[line] = mask_secrets(line)
             out.append(masked)
-        return "\n".join(out)
+        return out
+
+
+def _cursor_after_masking(original: str, masked: str, col: int) -> int:
+    """Where the cursor at `col` of `original` lies in `masked` (the same line, masked).
+
+    Masking replaces spans by MASK and keeps the text between them: walk the kept pieces in
+    both lines. A cursor in kept text keeps its place in it; a cursor inside a masked span goes
+    after that span's mask (the prompt gets the mask, never a piece of the secret).
+    """
+    if original == masked:
+        return col
+    pieces = masked.split(MASK)
+    kept_end = len(pieces[0])  # in original: where the first masked span starts
+    if col <= kept_end:
+        return col
+    out = kept_end  # in masked: where the current mask starts
+    for index, piece in enumerate(pieces[1:], start=1):
+        if index == len(pieces) - 1:
+            piece_start = len(original) - len(piece)
+        else:
+            piece_start = original.find(piece, kept_end + 1)
+        after_mask = out + len(MASK)
+        if piece_start < 0:
+            break
+        if col <= piece_start:
+            return after_mask
+        if col <= piece_start + len(piece):
+            return after_mask + col - piece_start
+        kept_end = piece_start + len(piece)
+        out = after_mask + len(piece)
+    return len(masked)

@@ -88,6 +88,7 @@ class Shown:
     line_count: int
     text: str
     completion_id: str
+    replace: str = ""  # the start of line_suffix the text replaces
 
 
 class TypeAheadCache:
@@ -108,8 +109,11 @@ class TypeAheadCache:
 
     def lookup(
         self, key: str, line: int, line_prefix: str, line_suffix: str, line_count: int
-    ) -> tuple[str, str] | None:
-        """Return (rest of the suggestion, its completion id) if the user typed into it."""
+    ) -> tuple[str, str, str] | None:
+        """The rest of the suggestion if the user typed into it.
+
+        Returned as (rest, completion id, what it replaces after the cursor).
+        """
         shown = self._shown.get(key)
         if shown is None or shown.line != line or shown.line_count != line_count:
             return None
@@ -122,4 +126,4 @@ class TypeAheadCache:
         if "\n" in typed or not rest.strip():
             return None
         self.hits += 1
-        return rest, shown.completion_id
+        return rest, shown.completion_id, shown.replace

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from deepseek_fim.deepseek import (
     resolve_model,
 )
 from deepseek_fim.documents import Document, DocumentStore
+from deepseek_fim.ignore_file import IgnoreFiles
 from deepseek_fim.scheduler import RequestScheduler, Shown, TypeAheadCache
 from deepseek_fim.settings import Settings
 
@@ -39,18 +41,27 @@ logger = logging.getLogger(__name__)
 # part (it changes only when those buffers do, so DeepSeek's prefix cache keeps hitting).
 SNIPPET_BUFFERS = 2
 SNIPPET_LINES = 40
-# Block mode stops at two blank lines in a row: the model has left the block by then.
-BLOCK_STOPS = ("\n\n\n",)
-LINE_STOPS = ("\n",)
+# Block mode stops at two blank lines in a row: the model has left the block by then. A line
+# stops at its end; after a finished line the answer may start with a newline (the next line),
+# so it stops at the first blank line instead, and post-processing keeps one line of it.
+STOPS: dict[context.Mode, tuple[str, ...]] = {
+    "line": ("\n",),
+    "next": ("\n\n",),
+    "block": ("\n\n\n",),
+}
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
 class Completion:
-    """Text to insert at the cursor, and the ledger record it belongs to."""
+    """Text to insert at the cursor, what it replaces after the cursor, and its ledger record."""
 
     text: str
     completion_id: str
     line_prefix: str
+    # The start of the line's text after the cursor that the text replaces (auto-closed
+    # closers the answer already contains): the edit's range ends after it.
+    replace: str = ""
     cost: Decimal | None = None
     currency: str = "USD"
 
@@ -128,6 +139,7 @@ class CompletionService:
         self._background: set[asyncio.Task[None]] = set()
         self._recent: list[str] = []  # URIs completed in, most recent last
         self._masker = privacy.LineMasker()
+        self._ignore_files = IgnoreFiles()
         self._prepared: dict[str, Prepared] = {}
         # (uri, version) of the document when a suggestion was last accepted in it: the next
         # request there, before any keystroke, is at a pause (the user reads what came in).
@@ -192,13 +204,19 @@ class CompletionService:
         settings = self._settings
         if not settings.enabled or document.language_id in settings.disabled_languages:
             return "disabled"
-        if privacy.is_excluded(_path_of(document.uri), settings.exclude):
+        if self._excluded(_path_of(document.uri)):
             return "excluded"
         if not settings.api_key:
             return "noKey"
         if self._setup_error is not None:
             return "offline"
         return None
+
+    def _excluded(self, path: str) -> bool:
+        """The `exclude` setting, then the project's `.deepseekfimignore` files."""
+        return privacy.is_excluded(path, self._settings.exclude) or self._ignore_files.excludes(
+            path
+        )
 
     # ----- one request
 
@@ -229,8 +247,8 @@ class CompletionService:
         )
         if reused is not None:
             self.counters.typed_ahead += 1
-            text, completion_id = reused
-            return Completion(text, completion_id, line_prefix)
+            text, completion_id, replaced = reused
+            return Completion(text, completion_id, line_prefix, replaced)
         version = document.version
         delay = 0.0
         if debounce:
@@ -268,14 +286,15 @@ class CompletionService:
             suffix_tokens=settings.suffix_tokens,
             snippets=self._snippets_for(document),
         )
+        prompt, suffix = self._masker.mask_around_cursor(ctx.prompt, ctx.suffix)
         return Prepared(
             document.version,
             line,
             col,
             len(document.lines),
             ctx,
-            self._masker.mask(ctx.prompt),
-            self._masker.mask(ctx.suffix),
+            sendable_text(prompt),
+            sendable_text(suffix),
         )
 
     def _prepare_ahead(self, document: Document, version: int, line: int, col: int) -> None:
@@ -311,28 +330,43 @@ class CompletionService:
             suffix=suffix,
             max_tokens=settings.max_tokens_block if block else settings.max_tokens_line,
             temperature=settings.temperature,
-            stop=BLOCK_STOPS if block else LINE_STOPS,
+            stop=STOPS[ctx.mode],
         )
         result, latency_ms = await self._send(request, retry_model=settings.model == "auto")
         if result is None:
             return None
         started = time.perf_counter()
-        text = postprocess.postprocess(result.text, ctx) if result.complete else None
+        shaped = postprocess.postprocess(result.text, ctx) if result.complete else None
         record = self.budget.record(
             model=result.model or model,
             usage=result.usage,
             latency_ms=latency_ms,
-            outcome="shown" if text else "dropped",
+            outcome="shown" if shaped else "dropped",
         )
-        if not text:
+        if shaped is None:
             return None
         completion_id = record.completion_id
         self.typeahead.remember(
             document.uri,
-            Shown(line, ctx.line_prefix, ctx.line_suffix, line_count, text, completion_id),
+            Shown(
+                line,
+                ctx.line_prefix,
+                ctx.line_suffix,
+                line_count,
+                shaped.text,
+                completion_id,
+                shaped.replace,
+            ),
         )
         self.counters.overhead_ms.append((spent + time.perf_counter() - started) * 1000)
-        return Completion(text, completion_id, ctx.line_prefix, record.cost, record.currency)
+        return Completion(
+            shaped.text,
+            completion_id,
+            ctx.line_prefix,
+            shaped.replace,
+            record.cost,
+            record.currency,
+        )
 
     def _snippets_for(self, document: Document) -> list[context.Snippet]:
         """Heads of the other open buffers of the same language used most recently."""
@@ -347,7 +381,7 @@ class CompletionService:
             if other is None or other.language_id != document.language_id:
                 continue
             path = _path_of(uri)
-            if privacy.is_excluded(path, self._settings.exclude):
+            if self._excluded(path):
                 continue
             snippets.append(context.Snippet(path, "\n".join(other.lines[:SNIPPET_LINES])))
         return snippets
@@ -464,7 +498,7 @@ class CompletionService:
 
     def accepted(self, completion_id: Any, accepted_chars: Any = None) -> None:
         """Record that the user accepted (all or part of) a suggestion."""
-        if not isinstance(completion_id, str):
+        if not isinstance(completion_id, str) or sendable_text(completion_id) != completion_id:
             logger.warning("Ignoring accept for a malformed completion id %r", completion_id)
             return
         chars = accepted_chars if isinstance(accepted_chars, int) else None
@@ -478,6 +512,16 @@ class CompletionService:
         self.scheduler.cancel(uri)
         self.typeahead.forget(uri)
         self._prepared.pop(uri, None)
+
+
+def sendable_text(text: str) -> str:
+    """Text that encodes as UTF-8: lone surrogates (JSON allows them) become U+FFFD.
+
+    JSON decoding joins valid surrogate pairs, so any surrogate left in a string is alone.
+    """
+    if text.isascii():
+        return text
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _path_of(uri: str) -> str:

@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import platformdirs
@@ -23,13 +24,41 @@ DEFAULT_BASE_URL = "https://api.deepseek.com"
 SECTION = "deepseekFim"
 
 
+ADVERTISED_GRANT_TOKENS = 5_000_000
+ADVERTISED_GRANT_AMOUNT = Decimal("8.40")
+"""DeepSeek's free grant as advertised: about 5M tokens, about USD 8.40."""
+
+
 @dataclass(frozen=True)
 class GrantSettings:
-    """The free grant: size, registration date (None: the first run) and validity."""
+    """The free grant: a balance in money, its advertised size in tokens, start date, validity.
 
-    tokens: int = 5_000_000
+    `amount` None means "derived from `tokens`": the advertised USD 8.40 per 5M tokens, so the
+    default is USD 8.40 and an old tokens-only setting (`grant.tokens: 10000000`) keeps its
+    meaning as a grant twice the default (USD 16.80). A set `amount` is the truth and `tokens`
+    is only the advertised size shown beside it.
+    """
+
+    tokens: int = ADVERTISED_GRANT_TOKENS
     start_date: date | None = None
     days: int = 30
+    amount: Decimal | None = None
+    currency: str = "USD"
+
+    @property
+    def money(self) -> Decimal:
+        """The grant's balance in `currency`: `amount`, else `tokens` at the advertised rate."""
+        if self.amount is not None:
+            return self.amount
+        # Exact: dividing by 5,000,000 terminates in decimal.
+        return ADVERTISED_GRANT_AMOUNT * self.tokens / ADVERTISED_GRANT_TOKENS
+
+    @property
+    def amount_source(self) -> str:
+        """`setting` (amount set), `tokens` (derived from a changed grant.tokens) or `default`."""
+        if self.amount is not None:
+            return "setting"
+        return "default" if self.tokens == ADVERTISED_GRANT_TOKENS else "tokens"
 
 
 @dataclass(frozen=True)
@@ -139,11 +168,44 @@ _VALIDATORS: dict[str, Any] = {
 }
 
 
+def _check_amount(value: Any) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("must be an amount like 8.40")
+    try:
+        # str() first: a float like 8.4 becomes Decimal('8.4'), not its binary expansion.
+        amount = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise ValueError("must be an amount like 8.40") from exc
+    if not amount.is_finite() or not 0 < amount <= 10**9:
+        raise ValueError("must be an amount above 0 and at most 1000000000")
+    return amount
+
+
+def _check_currency(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip().isalpha() or len(value.strip()) != 3:
+        raise ValueError("must be a currency code like USD or CNY")
+    return value.strip().upper()
+
+
 def _parse_grant(value: Any, current: GrantSettings, problems: list[str]) -> GrantSettings:
     if not isinstance(value, dict):
         problems.append("grant: must be an object")
         return current
     grant = current
+    if "amount" in value:
+        try:
+            amount = _check_amount(value["amount"])
+            if amount is not None:
+                grant = replace(grant, amount=amount)
+        except ValueError as exc:
+            problems.append(f"grant.amount: {exc}")
+    if value.get("currency") not in (None, ""):
+        try:
+            grant = replace(grant, currency=_check_currency(value["currency"]))
+        except ValueError as exc:
+            problems.append(f"grant.currency: {exc}")
     if "tokens" in value:
         try:
             grant = replace(grant, tokens=_check_int(value["tokens"], 1, 10**12))
@@ -163,6 +225,10 @@ def _parse_grant(value: Any, current: GrantSettings, problems: list[str]) -> Gra
                 grant = replace(grant, start_date=date.fromisoformat(str(raw)))
             except ValueError:
                 problems.append("grant.startDate: must be a date like 2026-11-20")
+    if grant.amount is None and grant.currency != "USD":
+        # The advertised rate is in USD: a grant in another currency needs its amount.
+        problems.append(f"grant.amount: required with grant.currency {grant.currency}; using USD")
+        grant = replace(grant, currency="USD")
     return grant
 
 

@@ -32,7 +32,7 @@ async def test_usage_figures_match_the_fake(session, fake):
     usages = [r["usage"] for r in fake.fim_requests()]
     used = sum(u["prompt_tokens"] + u["completion_tokens"] for u in usages)
     payload = await session.wait_for_budget(lambda p: p["usedTokens"] == used)
-    assert payload["remainingTokens"] == 5_000_000 - used
+    assert payload["remainingTokens"] > 0 and payload["grantTokens"] == 5_000_000
     assert payload["state"] == "ok" and payload["kind"] == "Normal"
     assert payload["text"].startswith("DeepSeek ")
     last = payload["lastCompletion"]
@@ -63,6 +63,8 @@ async def test_exhausted_pauses_until_the_balance_is_available(session, fake):
     # The user tops up and resumes: completions come back.
     fake.configure(balance="5.00")
     await execute(session, "deepseekFim.resume")
+    # The resume reads the balance at once: the new money shows before any completion.
+    await session.wait_for_budget(lambda p: p["state"] == "ok" and p["remainingAmount"] == "5")
     assert await fresh_request(session, "s") == ["return a + b"]
     await session.wait_for_budget(lambda p: p["state"] == "ok")
     assert any("used up" in m.message or "402" in m.message for m in session.messages)
@@ -73,7 +75,7 @@ async def test_refreshed_balance_ends_the_pause(session, fake):
     fake.configure(balance="0")
     assert await fresh_request(session) == []
     await session.wait_for_budget(lambda p: p["state"] == "exhausted")
-    fake.configure(balance="1.00")
+    fake.configure(balance="5.00")
     await execute(session, "deepseekFim.refreshBalance")
     await session.wait_for_budget(lambda p: p["state"] == "ok" and p["balance"]["isAvailable"])
     assert await fresh_request(session, "y") == ["return a + b"]
@@ -120,7 +122,10 @@ async def test_throttled_backs_off_then_recovers(session, fake):
 
 async def test_thresholds_fire_once(server_env, fake):
     fake.configure(completion="return a + b + c + d + e + f")
-    session = await Session.start(server_env, {"debounceMs": 0, "grant": {"tokens": 300}})
+    # A grant of USD 0.0001 (a few requests), which the fake's balance agrees with.
+    fake.configure(balance="0.0001", balance_decimals=7)
+    settings = {"debounceMs": 0, "grant": {"amount": "0.0001"}}
+    session = await Session.start(server_env, settings)
     try:
         session.open(URI, SOURCE)
         for text in "abcdefgh":
@@ -133,7 +138,7 @@ async def test_thresholds_fire_once(server_env, fake):
     finally:
         await session.stop()
     # A second server on the same ledger does not repeat them.
-    again = await Session.start(server_env, {"debounceMs": 0, "grant": {"tokens": 300}})
+    again = await Session.start(server_env, settings)
     try:
         again.open(URI, SOURCE)
         await again.inline(URI)

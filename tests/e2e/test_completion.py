@@ -296,6 +296,55 @@ async def test_ghost_text_does_not_repeat_the_suffix(session, fake):
     assert texts == ["a + b"]  # the ")" after the cursor is not inserted again
 
 
+def apply_edit(text: str, edit_range: types.Range, new_text: str) -> str:
+    """The document after replacing one single-line range (UTF-16 columns, as sent)."""
+    lines = text.split("\n")
+    line = lines[edit_range.start.line]
+    assert edit_range.end.line == edit_range.start.line
+    assert line.isascii()  # columns are then code points too
+    start, end = edit_range.start.character, edit_range.end.character
+    lines[edit_range.start.line] = line[:start] + new_text + line[end:]
+    return "\n".join(lines)
+
+
+JS_URI = "file:///work/project/main.js"
+JS_SOURCE = "function main(a, b) {\n  console.log()\n}\n"
+JS_ACCEPTED = "function main(a, b) {\n  console.log(a, b);\n}\n"
+
+
+async def test_inline_range_covers_the_auto_closed_paren(session, fake):
+    fake.configure(completion="a, b);")
+    session.open(JS_URI, JS_SOURCE, "javascript")
+    position = types.Position(1, len("  console.log("))
+    _, future = session.request_inline(JS_URI, position)
+    [item] = (await future).items
+    assert item.range == types.Range(position, types.Position(1, position.character + 1))
+    assert apply_edit(JS_SOURCE, item.range, item.insert_text) == JS_ACCEPTED
+
+
+async def test_completion_text_edit_covers_the_auto_closed_paren(session, fake):
+    fake.configure(completion="a, b);")
+    session.open(JS_URI, JS_SOURCE, "javascript")
+    position = types.Position(1, len("  console.log("))
+    result = await session.client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(JS_URI), position)
+    )
+    [item] = result.items
+    edit = item.text_edit
+    assert apply_edit(JS_SOURCE, edit.range, edit.new_text) == JS_ACCEPTED
+
+
+async def test_block_after_a_signature_is_asked_for_and_kept_whole(session, fake):
+    fake.configure(completion="{\n        self.w * self.h\n    }\n\n    fn other(&self) {}")
+    uri = "file:///work/project/rect.rs"
+    source = "impl Rect {\n    fn area(&self) -> f64 \n}\n"
+    session.open(uri, source, "rust")
+    texts = await session.inline(uri, types.Position(1, len("    fn area(&self) -> f64 ")))
+    assert texts == ["{\n        self.w * self.h\n    }"]
+    [request] = fake.fim_requests()
+    assert request["body"]["stop"] == ["\n\n\n"]
+
+
 async def test_other_open_buffers_lend_context_but_excluded_ones_never(session, fake):
     helper_uri = "file:///work/project/helpers.py"
     secret_uri = "file:///work/project/secrets.py"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,13 @@ def test_statusline_shows_the_budget_from_the_fake_usage(editor: Editor, tmp_pat
     wait_until(budget_reflects_usage, what=f"the statusline to count {used} used tokens")
     status = editor.status()
     assert status["state"] == "ok"
-    assert status["remainingTokens"] == GRANT - used
+    # Money first: what the requests cost came off the USD 8.40 grant; tokens beside it.
+    assert Decimal(status["usedAmount"]) + Decimal(status["remainingAmount"]) == Decimal("8.4")
+    assert Decimal(status["remainingAmount"]) < Decimal("8.40")
+    assert Decimal(status["cost"]) > 0
+    assert status["text"].startswith("DeepSeek $8.") and " tok" in status["text"]
+    assert len(status["text"]) < 30
+    assert status["grantTokens"] == GRANT and status["remainingTokens"] > 0
     # A real 'statusline' expression, evaluated by Neovim, with the state's highlight group.
     editor.nvim.options["statusline"] = (
         "%!v:lua.require'deepseek_fim'.statusline({'highlight':v:true})"
@@ -108,9 +115,17 @@ def test_usage_command_shows_the_ledger_table(editor: Editor, tmp_path: Path) ->
     lines = editor.nvim.current.buffer[:]
     assert lines[0] == "DeepSeek FIM usage"
     day = editor.status()["days"][-1]
-    rows = [line for line in lines if line.strip().startswith(day["date"])]
+    # The table's rows (the chart under it has the date on its axis, further indented).
+    rows = [line for line in lines if line.startswith("  " + day["date"])]
     assert len(rows) == 1
     assert rows[0].split()[1] == str(day["requests"])
+    # The server's summary rows, as they are: money left, tokens left at the mix, pace.
+    summary = editor.status()["summary"]
+    labels = [label for label, _ in summary]
+    assert labels[:2] == ["Money left", "Tokens left"]
+    width = max(len(label) for label in labels)
+    for label, text in summary:
+        assert f"{label.ljust(width)}  {text}" in lines
 
 
 def test_disable_stops_requests_and_enable_resumes(editor: Editor, tmp_path: Path) -> None:

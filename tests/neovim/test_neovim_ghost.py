@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,43 @@ def test_typing_on_cancels_the_request_in_flight(editor: Editor, tmp_path: Path)
     assert gone["id"] == first["id"]
     assert gone["disconnected"] and not gone["completed"]
     assert editor.ghost() is None
+
+
+def saved(editor: Editor, path: Path) -> str:
+    """Leave insert mode, write the buffer and return the file as saved."""
+    editor.type("<Esc>")
+    wait_until(lambda: editor.mode() == "n", what="normal mode")
+    editor.nvim.command("write")
+    return path.read_text()
+
+
+def test_accept_replaces_the_auto_closed_paren(editor: Editor, tmp_path: Path) -> None:
+    # The server's range covers the ")" after the cursor, which the answer contains.
+    editor.fake.configure(completion="a, b);")
+    path = tmp_path / "main.js"
+    editor.open(path, ["function main(a, b) {", "  console.log()", "}"])
+    editor.nvim.current.window.cursor = (2, len("  console.log("))
+    editor.type("i")
+    editor.wait_ghost()
+    editor.type("<Tab>")
+    wait_until(lambda: editor.line(2) == "  console.log(a, b);", what="the accepted call")
+    assert saved(editor, path) == "function main(a, b) {\n  console.log(a, b);\n}\n"
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.1], ids=["0ms", "100ms"])
+def test_accept_right_after_typing_into_the_suggestion_inserts_the_rest(
+    editor: Editor, tmp_path: Path, delay: float
+) -> None:
+    editor.fake.configure(completion="total = a + b")
+    path = tmp_path / "calc.py"
+    start_typing(editor, path, ["def add(a, b):", "    "], 2)
+    editor.wait_ghost("total = a + b")
+    if delay:
+        editor.type("to")
+        time.sleep(delay)
+        editor.type("<Tab>")
+    else:
+        editor.type("to<Tab>")
+    wait_until(lambda: editor.line(2) == "    total = a + b", what="the accepted line")
+    time.sleep(0.3)  # nothing else may arrive in the buffer afterwards
+    assert saved(editor, path) == "def add(a, b):\n    total = a + b\n"

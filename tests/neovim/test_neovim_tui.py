@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 from collections.abc import Iterator
@@ -63,7 +64,9 @@ def test_ghost_text_on_a_real_terminal_screen(
     tmux.run("new-session", "-d", "-s", "nvim", "-x", "100", "-y", "20", *env_args, command)
     # The budget in the statusline says the server is up and attached.
     wait_until(
-        lambda: "left" in tmux.screen(), what="the budget in the statusline", show=tmux.screen
+        lambda: re.search(r"DeepSeek \$\d+\.\d\d ≈\S+ tok · \d+d", tmux.screen()),
+        what="the budget (money, tokens, days) in the statusline",
+        show=tmux.screen,
     )
     tmux.run("send-keys", "-t", "nvim", "j", "A")
 

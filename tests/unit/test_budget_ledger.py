@@ -9,6 +9,7 @@ import pytest
 from deepseek_fim.budget.ledger import (
     LEDGER_FILE,
     MIGRATIONS,
+    BalanceCheck,
     Ledger,
     LedgerError,
     Outcome,
@@ -45,8 +46,8 @@ def test_creates_dir_and_wal_file(tmp_path: Path) -> None:
     with Ledger(data) as ledger:
         assert ledger.path == data / LEDGER_FILE
         assert ledger.path.exists()
-        assert ledger.schema_version == len(MIGRATIONS) == 1
-        assert ledger.get_meta("schema_version") == "1"
+        assert ledger.schema_version == len(MIGRATIONS) == 2
+        assert ledger.get_meta("schema_version") == "2"
         # NORMAL = 1 (per connection)
         assert ledger._conn.execute("PRAGMA synchronous").fetchone()[0] == 1
         assert ledger._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
@@ -251,7 +252,7 @@ def test_failed_migration_rolls_back(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         Ledger(tmp_path, migrations=(*MIGRATIONS, broken))
     with Ledger(tmp_path) as again:
-        assert again.get_meta("schema_version") == "1"
+        assert again.get_meta("schema_version") == "2"
         row = again.record_by_id(1)
         assert row is not None and "half_done" not in row
 
@@ -329,3 +330,62 @@ def test_daily_sums_match_a_full_scan(tmp_path: Path) -> None:
         exact[currency] = exact.get(currency, Decimal(0)) + Decimal(cost)
     assert summed.cost_by_currency == exact
     assert summed.requests == len(rows) > 0
+
+
+def test_an_old_schema_ledger_migrates_and_keeps_its_money(tmp_path: Path) -> None:
+    # A ledger written by the previous release: schema 1, costs at that day's price table.
+    with Ledger(tmp_path, clock=Clock(), migrations=MIGRATIONS[:1]) as v1:
+        v1.grant_start()
+        _record(v1, hit=134_000, miss=82_000, output=1_100, cost=Decimal("0.027174"))
+        assert "balance_checks" not in {
+            r[0] for r in v1._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+    with Ledger(tmp_path, clock=Clock()) as now:
+        assert now.schema_version == 2 and now.get_meta("schema_version") == "2"
+        assert now.totals().cost_by_currency == {"USD": Decimal("0.027174")}
+        assert now.remembered_grant_start() == date(2026, 11, 20)
+        at = datetime(2026, 11, 21, tzinfo=UTC)
+        now.record_balance(
+            BalanceCheck(at, "USD", True, Decimal("8.37"), Decimal("8.37"), Decimal("0.00"))
+        )
+        latest = now.latest_balance("USD", since=at - timedelta(days=1))
+        assert latest is not None and (latest.granted, latest.topped_up) == (
+            Decimal("8.37"),
+            Decimal("0.00"),
+        )
+        assert str(latest.granted) == "8.37"  # the precision DeepSeek sent is kept
+        assert now.latest_balance("CNY", since=at - timedelta(days=1)) is None
+        assert now.latest_balance("USD", since=at + timedelta(seconds=1)) is None
+
+
+def test_balance_checks_in_order_and_usage_rows(tmp_path: Path) -> None:
+    base = datetime(2026, 11, 21, tzinfo=UTC)
+    with Ledger(tmp_path) as ledger:
+        for hours, granted in ((5, "8.30"), (1, "8.39"), (3, "8.35")):
+            ledger.record_balance(
+                BalanceCheck(
+                    base + timedelta(hours=hours),
+                    "USD",
+                    True,
+                    Decimal(granted),
+                    Decimal(granted),
+                    Decimal(0),
+                )
+            )
+        checks = ledger.balance_checks("USD", since=base)
+        assert [str(c.granted) for c in checks] == ["8.39", "8.35", "8.30"]
+        ledger.record(
+            model="m", hit=1, miss=2, output=3, cost=Decimal("0.5"), currency="USD",
+            outcome="shown", at=base + timedelta(hours=2),
+        )  # fmt: skip
+        ledger.record(
+            model="m", hit=0, miss=0, output=0, cost=Decimal(0), currency="USD",
+            outcome="cancelled", at=base + timedelta(hours=2),
+        )  # fmt: skip
+        rows = ledger.usage_rows(base, base + timedelta(hours=3))
+        assert [(r.model, r.hit, r.miss, r.output, r.cost) for r in rows] == [
+            ("m", 1, 2, 3, Decimal("0.5"))
+        ]
+        assert ledger.usage_rows(base + timedelta(hours=3), base + timedelta(hours=9)) == []
+        until = ledger.totals(since=base, until=base + timedelta(hours=2, seconds=1))
+        assert until.cost_by_currency == {"USD": Decimal("0.5")}

@@ -1,3 +1,4 @@
+import itertools
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -7,26 +8,35 @@ import pytest
 
 from deepseek_fim.budget.grant import GrantConfig, GrantStatus, compute_grant
 from deepseek_fim.budget.ledger import DayRow, SessionStats, Totals
+from deepseek_fim.budget.numbers import (
+    amount_text,
+    compact,
+    compact2,
+    decimal_text,
+    money,
+    short_money,
+)
 from deepseek_fim.budget.payload import (
     KIND,
     BalanceView,
     LastCompletion,
     budget_payload,
-    compact,
-    decimal_text,
-    money,
+    pace_text,
     payload_for,
     status_payload,
+    status_text_for_grant,
 )
 from deepseek_fim.budget.state import BudgetState, State
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 TODAY = NOW.date()
 ARCHITECTURE_KEYS = {
-    "state", "kind", "text", "tooltip", "message", "grantTokens", "usedTokens",
-    "remainingTokens", "remainingRatio", "cost", "currency", "grantStart", "expiresOn",
-    "daysLeft", "burnRatePerDay", "runOutOn", "cacheHitRatio", "balance", "lastCompletion",
-    "retryAt",
+    "state", "kind", "text", "tooltip", "message", "currency", "grantAmount", "amountSource",
+    "usedAmount", "remainingAmount", "remainingRatio", "remainingFrom", "reconciliation", "cost",
+    "grantTokens", "usedTokens", "remainingTokens", "tokensBasis", "pricePerMillion",
+    "grantStart", "expiresOn", "daysLeft", "burnRatePerDay", "burnTokensPerDay", "forecast",
+    "runOutOn", "paceText", "cacheHitRatio", "priceCheck", "summary", "balance",
+    "lastCompletion", "retryAt",
 }  # fmt: skip
 
 
@@ -42,8 +52,8 @@ def _grant(hit: int = 230_000, miss: int = 140_000, output: int = 10_123) -> Gra
             accepted=50,
         ),
         [
-            DayRow(TODAY - timedelta(days=1), 100, 0, 54_000, 0, {}),
-            DayRow(TODAY, 1, 0, 54_000, 0, {}),
+            DayRow(TODAY - timedelta(days=1), 100, 0, 54_000, 0, {"USD": Decimal("0.02")}),
+            DayRow(TODAY, 1, 0, 54_000, 0, {"USD": Decimal("0.02")}),
         ],
         config=GrantConfig(),
         grant_start=date(2026, 11, 20),
@@ -90,42 +100,66 @@ def test_ok_payload_matches_the_contract() -> None:
     payload = budget_payload(_grant(), State.OK, now=NOW)
     assert set(payload) == ARCHITECTURE_KEYS
     assert payload["state"] == "ok" and payload["kind"] == "Normal"
-    assert payload["text"] == "DeepSeek 4.62M left · 23d"
+    # 8.40 - 0.0412 = 8.3588 left; recent mix 0.04 per 108,000 tokens -> 22,568,760 tokens
+    assert payload["text"] == "DeepSeek $8.36 ≈23M tok · 23d"
     assert payload["message"] is None
+    assert (payload["grantAmount"], payload["currency"]) == ("8.4", "USD")
+    assert (payload["usedAmount"], payload["remainingAmount"]) == ("0.0412", "8.3588")
+    assert payload["remainingRatio"] == round(8.3588 / 8.4, 4)
+    assert payload["remainingFrom"] == "ledger" and payload["reconciliation"] is None
+    assert payload["cost"] == "0.0412"
     assert payload["grantTokens"] == 5_000_000
     assert payload["usedTokens"] == 380_123
-    assert payload["remainingTokens"] == 4_619_877
-    assert payload["remainingRatio"] == 0.924
-    assert (payload["cost"], payload["currency"]) == ("0.0412", "USD")
+    assert payload["remainingTokens"] == 22_568_760
+    assert payload["tokensBasis"] == "recent"
+    assert payload["pricePerMillion"] == "0.37037"  # 0.04 / 0.108
     assert (payload["grantStart"], payload["expiresOn"], payload["daysLeft"]) == (
         "2026-11-20",
         "2026-12-20",
         23,
     )
-    assert payload["burnRatePerDay"] == 54_000
-    # 4,619,877 / 54,000 = 85.55 -> 85 days after 2026-11-27
-    assert payload["runOutOn"] == "2027-02-20"
+    assert payload["burnRatePerDay"] == "0.02"
+    assert payload["burnTokensPerDay"] == 54_000
+    # 8.3588 / 0.02 = 418 days: past the expiry, so no run-out date
+    assert (payload["forecast"], payload["runOutOn"]) == ("lastsUntilExpiry", None)
+    assert payload["paceText"] == (
+        "0.02 USD/day (≈54k tokens/day): lasts until the grant expires on 2026-12-20"
+    )
     assert payload["cacheHitRatio"] == round(230_000 / 370_000, 4)
     assert payload["balance"] is None and payload["lastCompletion"] is None
-    assert payload["retryAt"] is None
+    assert payload["retryAt"] is None and payload["priceCheck"] is None
+    labels = [label for label, _ in payload["summary"]]
+    assert labels == [
+        "Money left", "Tokens left", "Used", "Tokens used", "Cache hits", "Grant", "Pace"
+    ]  # fmt: skip
     json.dumps(payload)  # JSON-ready
 
 
-def test_tooltip_keeps_the_balance_apart() -> None:
+def test_tooltip_says_which_figure_is_which() -> None:
     balance = BalanceView(
         True, Decimal("8.36"), Decimal("8.36"), Decimal("0.00"), "USD", NOW - timedelta(minutes=5)
     )
     payload = budget_payload(_grant(), State.OK, now=NOW, balance=balance)
     lines = payload["tooltip"].splitlines()
-    assert lines[0] == "Used 380,123 of 5,000,000 tokens (7.6%); 4,619,877 left"
-    assert "Cost so far: 0.0412 USD" in lines
+    assert lines[0] == (
+        "Money left: 8.3588 USD of 8.40 (99.5%), from the ledger's cost at the price table "
+        "(no balance read from DeepSeek yet)"
+    )
+    assert lines[1] == (
+        "Tokens left: ≈22.6M at your mix of the last 7 days (0.3704 USD per 1M tokens)"
+    )
+    assert "Used: 0.0412 USD (the ledger, at the price table)" in lines
+    assert "Tokens used: 380,123 (230,000 cache hit, 140,000 cache miss, 10,123 output)" in lines
     assert "Cache hits: 62.2% of prompt tokens" in lines
-    assert "Grant: 2026-11-20 to 2026-12-20, 23 days left" in lines
-    assert "Pace: 54k tokens/day: lasts until the grant expires on 2026-12-20" in lines
-    assert lines[-1] == (
+    assert (
+        "Grant: 8.40 USD, advertised as 5,000,000 tokens; 2026-11-20 to 2026-12-20 "
+        "(23 days left)" in lines
+    )
+    assert lines[-2] == (
         "Account balance (DeepSeek, 2026-11-27T09:55:00Z): 8.36 USD "
         "(granted 8.36, topped up 0), calls allowed"
     )
+    assert lines[-1].startswith("Status bar: money left · ≈ that money in tokens")
     assert payload["balance"] == {
         "isAvailable": True,
         "total": "8.36",
@@ -145,16 +179,19 @@ def test_tooltip_without_use() -> None:
         start_source="firstRun",
         today=TODAY,
     )
-    tooltip = budget_payload(grant, State.OK, now=NOW)["tooltip"]
+    payload = budget_payload(grant, State.OK, now=NOW)
+    assert payload["text"] == "DeepSeek $8.40 ≈5M tok · 30d"
+    tooltip = payload["tooltip"]
     assert "Pace: no use yet" in tooltip
-    assert "(start: first run)" in tooltip
-    assert "Cache hits" not in tooltip
+    assert "(30 days left; start: first run)" in tooltip
+    assert "Tokens left: ≈5M at the advertised 5,000,000 tokens per 8.40 USD" in tooltip
+    assert "Cache hits: -" in tooltip
 
 
 @pytest.mark.parametrize(
     ("state", "text", "kind", "needs_message"),
     [
-        (State.LOW, "DeepSeek 4.62M left · 23d", "Warning", False),
+        (State.LOW, "DeepSeek $8.36 ≈23M tok · 23d", "Warning", False),
         (State.EXHAUSTED, "DeepSeek exhausted", "Error", True),
         (State.EXPIRED, "DeepSeek grant expired", "Warning", True),
         (State.NO_KEY, "DeepSeek: no key", "Error", True),
@@ -253,19 +290,78 @@ def test_payload_for_a_state_machine() -> None:
     assert payload_for(machine, now=NOW, document=State.EXCLUDED)["state"] == "excluded"
 
 
-def test_pace_says_how_much_earlier_the_grant_runs_out() -> None:
+def test_pace_texts() -> None:
     from dataclasses import replace
-    from datetime import date
 
-    from deepseek_fim.budget.payload import pace_text
+    from deepseek_fim.budget.grant import Forecast
 
     grant = replace(
         _grant(),
-        burn_rate_per_day=500_000.0,
-        run_out_on=date(2026, 12, 5),
-        expires_on=date(2026, 12, 20),
+        burn_rate_per_day=Decimal("0.5"),
+        burn_tokens_per_day=2_000_000.0,
+        forecast=Forecast("runsOut", date(2026, 12, 5)),
     )
     assert pace_text(grant) == (
-        "500k tokens/day: runs out 2026-12-05, 15 days before the grant expires"
+        "0.50 USD/day (≈2M tokens/day): runs out 2026-12-05, 15 days before the grant "
+        "expires on 2026-12-20"
     )
-    assert pace_text(replace(grant, burn_rate_per_day=None, run_out_on=None)) == "no use yet"
+    assert pace_text(replace(grant, forecast=Forecast("tooLittleHistory"))) == (
+        "0.50 USD/day (≈2M tokens/day): too little use yet to forecast (needs 20 requests "
+        "over two days)"
+    )
+    assert pace_text(replace(grant, forecast=Forecast("noRecentUse"))) == (
+        "no use in the last 7 days"
+    )
+    assert pace_text(replace(grant, forecast=Forecast("noUse"))) == "no use yet"
+    assert pace_text(replace(grant, forecast=Forecast("exhausted", TODAY))) == (
+        "the grant is used up"
+    )
+
+
+def test_amount_and_short_money() -> None:
+    assert amount_text(Decimal("8.3700")) == "8.37"
+    assert amount_text(Decimal("8.4")) == "8.40"
+    assert amount_text(Decimal("0.027174")) == "0.0272"
+    assert amount_text(Decimal("0.0000017")) == "0.000002"
+    assert amount_text(Decimal(3)) == "3.00"
+    assert short_money(Decimal("8.3728"), "USD") == "$8.37"
+    assert short_money(Decimal("10.549"), "USD") == "$10.5"
+    assert short_money(Decimal("104.6"), "USD") == "$105"
+    assert short_money(Decimal("1234"), "USD") == "$1.2k"
+    assert short_money(Decimal("0.001"), "USD") == "$0.00"
+    assert short_money(Decimal("58.1"), "CNY") == "¥58.1"
+    assert short_money(Decimal("5"), "EUR") == "5.00 EUR"
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [(0, "0"), (999, "999"), (1234, "1.2k"), (66_892_637, "67M"), (123_456_789, "120M"),
+     (1_250_000_000, "1.3B"), (999_999, "1M")],
+)  # fmt: skip
+def test_compact2(n: int, text: str) -> None:
+    assert compact2(n) == text
+
+
+def test_status_text_is_always_under_30_characters() -> None:
+    from dataclasses import replace
+
+    # Every boundary where a figure gains a character: money, tokens, days, currencies.
+    amounts = ["0", "0.004", "0.005", "9.994", "9.995", "9.999", "10", "99.94", "99.95", "999.4",
+               "999.5", "1000", "12345.6", "999999", "1000000000"]  # fmt: skip
+    tokens = [0, 999, 9_999, 99_999, 999_499, 999_999, 9_990_000, 99_500_000, 999_000_000,
+              9_950_000_000, 99_500_000_000, 10**12, 10**15]  # fmt: skip
+    days = [0, 9, 30, 99, 100, 3650]
+    base = _grant()
+    for amount, count, day, currency in itertools.product(
+        amounts, tokens, days, ["USD", "CNY", "EUR"]
+    ):
+        grant = replace(
+            base,
+            remaining=Decimal(amount),
+            remaining_tokens=count,
+            days_left=day,
+            currency=currency,
+        )
+        text = status_text_for_grant(grant)
+        assert len(text) < 30, text
+        assert text.startswith("DeepSeek ")

@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -22,7 +23,9 @@ class Clock:
 
 def _grant(used: int = 0, today: date = date(2026, 11, 27)) -> GrantStatus:
     return compute_grant(
-        Totals(miss=used),
+        # `used` cache-miss tokens, priced so that their share of the USD 8.40 grant is their
+        # share of the advertised 5M tokens (the thresholds are shares of money).
+        Totals(miss=used, cost_by_currency={"USD": Decimal(used) * Decimal("8.40") / 5_000_000}),
         [],
         config=GrantConfig(),
         grant_start=date(2026, 11, 20),
@@ -246,3 +249,12 @@ def test_document_state_outranks_the_account_state() -> None:
     # A language switched off, or a base URL that cannot be used, is what the user must fix first.
     assert machine.state(document=State.DISABLED) is State.DISABLED
     assert machine.state(document=State.OFFLINE) is State.OFFLINE
+
+
+def test_resume_asks_for_a_balance_check() -> None:
+    # After a top-up the balance, which the grant figures follow, has changed.
+    machine, _ = _machine()
+    machine.on_balance(True)
+    assert not machine.balance_check_due
+    machine.on_resume()
+    assert machine.balance_check_due

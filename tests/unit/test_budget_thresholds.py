@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from deepseek_fim.budget.grant import GrantConfig, GrantStatus, compute_grant
@@ -11,7 +12,9 @@ START = date(2026, 11, 20)
 
 def _grant(used: int, today: date = date(2026, 11, 27), start: date = START) -> GrantStatus:
     return compute_grant(
-        Totals(miss=used),
+        # `used` cache-miss tokens, priced so that their share of the USD 8.40 grant is their
+        # share of the advertised 5M tokens (the thresholds are shares of money).
+        Totals(miss=used, cost_by_currency={"USD": Decimal(used) * Decimal("8.40") / 5_000_000}),
         [],
         config=GrantConfig(),
         grant_start=start,
@@ -39,7 +42,7 @@ def test_each_crossing_fires_once(tmp_path: Path) -> None:
         assert claim_notices(ledger, _grant(1_000_000), State.OK) == []
         first = claim_notices(ledger, _grant(2_600_000), State.OK)
         assert [n.threshold for n in first] == [Threshold.USED_50]
-        assert "50%" in first[0].message and "2,400,000 tokens left" in first[0].message
+        assert "50%" in first[0].message and "4.03 USD left" in first[0].message
         assert first[0].severity == "info"
         assert claim_notices(ledger, _grant(2_700_000), State.OK) == []
         second = claim_notices(ledger, _grant(4_100_000), State.LOW)

@@ -225,12 +225,36 @@ def test_snippets_come_first_commented_and_budgeted() -> None:
         ("foo(", "a)", "line"),
         ("    return ", "", "line"),
         ("", "x = 1", "line"),
-        ("print('a:')", "", "line"),
+        ("print('a:')", "", "next"),
+        ("    fn area(&self) -> f64 ", "", "block"),
+        ("def ", "", "block"),
+        ("if x > 0", "", "block"),
+        ("const f = (a) =>", "", "block"),
+        ("if ok then", "", "block"),
+        ("for i = 1, 10 do", "", "block"),
+        ("  return total;", "", "next"),
+        ("port = cfg.ge", "", "line"),
+        ("console.log(", ");", "line"),
+        ("x = i--", "", "line"),
+        ("  host: localhost", "", "line"),
     ],
 )
 def test_mode_rule(before: str, after: str, mode: str) -> None:
     assert completion_mode(before, after) == mode
     assert ctx_at([before + after], 0, len(before)).mode == mode
+
+
+@pytest.mark.parametrize(
+    ("language", "line", "mode"),
+    [
+        ("yaml", "  host: localhost", "next"),
+        ("yaml", "server:", "block"),
+        ("toml", 'name = "demo"', "next"),
+        ("python", "  host: localhost", "line"),
+    ],
+)
+def test_mode_rule_for_entries(language: str, line: str, mode: str) -> None:
+    assert completion_mode(line, "", language) == mode
 
 
 def test_minified_line_longer_than_the_budget_is_cut_by_characters() -> None:

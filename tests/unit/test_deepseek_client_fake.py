@@ -1,6 +1,7 @@
 """DeepSeekClient against the loopback fake DeepSeek API, over real sockets."""
 
 import asyncio
+import random
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -139,3 +140,22 @@ async def test_wrong_key_is_auth_failed_and_not_echoed(fake: FakeDeepSeek) -> No
         await client.aclose()
     assert KEY not in str(info.value)
     assert not info.value.retryable
+
+
+async def test_requests_still_reach_the_api_after_many_cancelled_ones(fake: FakeDeepSeek) -> None:
+    # httpcore can leak pool slots of requests cancelled while they wait for a connection;
+    # before the client replaced a stuck pool, the request after this churn timed out.
+    client = DeepSeekClient(fake.url, KEY, timeout=5.0)
+    rng = random.Random(7)
+    try:
+        for _ in range(60):
+            tasks = [asyncio.create_task(client.complete(REQ)) for _ in range(rng.randint(1, 8))]
+            await asyncio.sleep(rng.random() * 0.01)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for _ in range(3):
+            result = await client.complete(REQ)
+            assert result.text == "return a + b"
+    finally:
+        await client.aclose()

@@ -83,3 +83,15 @@ def test_store_never_invents_documents():
     assert len(store) == 1
     store.close("file:///x.py")
     assert store.get("file:///x.py") is None
+
+
+def test_cr_and_lf_joined_by_an_edit_are_one_line_break():
+    doc = Document.from_text("file:///a.py", "python", 1, "a\rb")
+    doc.replace(doc.clamp(1, 0), doc.clamp(1, 0), "\n")
+    assert doc.lines == ["a", "b"] and doc.text == "a\r\nb"
+    doc = Document.from_text("file:///a.py", "python", 1, "a\rX\nb")
+    doc.replace(doc.clamp(1, 0), doc.clamp(1, 1), "")
+    assert doc.lines == ["a", "b"] and doc.text == "a\r\nb"
+    doc = Document.from_text("file:///a.py", "python", 1, "a\nb")
+    doc.replace(doc.clamp(0, 1), doc.clamp(0, 1), "\r")
+    assert doc.lines == ["a", "b"] and doc.text == "a\r\nb"

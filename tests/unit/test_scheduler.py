@@ -83,8 +83,14 @@ async def test_superseding_cancels_work_already_in_flight():
 def test_typeahead_returns_the_rest_of_the_suggestion():
     cache = TypeAheadCache()
     cache.remember("doc", Shown(3, "    return ", "", 10, "a + b", "7"))
-    assert cache.lookup("doc", 3, "    return a", "", 10) == (" + b", "7")
-    assert cache.lookup("doc", 3, "    return a +", "", 10) == (" b", "7")
+    assert cache.lookup("doc", 3, "    return a", "", 10) == (" + b", "7", "")
+    assert cache.lookup("doc", 3, "    return a +", "", 10) == (" b", "7", "")
+
+
+def test_typed_ahead_rest_replaces_the_same_closers() -> None:
+    cache = TypeAheadCache()
+    cache.remember("doc", Shown(0, "console.log(", ")", 1, "a, b);", "9", ")"))
+    assert cache.lookup("doc", 0, "console.log(a", ")", 1) == (", b);", "9", ")")
 
 
 @pytest.mark.parametrize(

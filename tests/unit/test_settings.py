@@ -1,6 +1,7 @@
 """Settings: defaults, precedence, validation with one clear message, no key in messages."""
 
 from datetime import date
+from decimal import Decimal
 
 from deepseek_fim.settings import DEFAULT_EXCLUDE, Settings, describe_problems, merge, resolve
 
@@ -73,3 +74,52 @@ def test_unknown_keys_and_non_objects_are_harmless():
     assert settings == Settings() and problems == []
     _, problems = merge(Settings(), ["not", "an", "object"])
     assert problems
+
+
+def test_grant_is_money_by_default():
+    settings, _ = resolve(env={})
+    assert settings.grant.amount is None and settings.grant.currency == "USD"
+    assert settings.grant.money == Decimal("8.40")
+    assert settings.grant.amount_source == "default"
+
+
+def test_grant_amount_and_currency_parse():
+    settings, problems = merge(Settings(), {"grant": {"amount": "12.5", "currency": "cny"}})
+    assert problems == []
+    assert (settings.grant.amount, settings.grant.currency) == (Decimal("12.5"), "CNY")
+    assert settings.grant.money == Decimal("12.5") and settings.grant.amount_source == "setting"
+    # a float is read through its text, not its binary expansion
+    settings, _ = merge(Settings(), {"grant": {"amount": 8.4}})
+    assert settings.grant.amount == Decimal("8.4")
+
+
+def test_old_tokens_only_setting_maps_to_an_amount():
+    # 10M tokens at the advertised USD 8.40 per 5M tokens = USD 16.80
+    settings, problems = merge(Settings(), {"grant": {"tokens": 10_000_000}})
+    assert problems == []
+    assert settings.grant.money == Decimal("16.80") and settings.grant.amount_source == "tokens"
+    # with an amount, tokens is only the advertised size
+    settings, _ = merge(Settings(), {"grant": {"tokens": 10_000_000, "amount": "8.40"}})
+    assert settings.grant.money == Decimal("8.40") and settings.grant.tokens == 10_000_000
+
+
+def test_an_empty_amount_keeps_the_earlier_source():
+    # VS Code sends "" for an unset amount: it must not undo initializationOptions.
+    settings, problems = resolve(
+        {"grant": {"amount": "20"}},
+        {"deepseekFim": {"grant": {"amount": "", "tokens": 5000000}}},
+        {},
+    )
+    assert problems == [] and settings.grant.money == Decimal("20")
+
+
+def test_invalid_grant_money_is_reported():
+    settings, problems = merge(Settings(), {"grant": {"amount": "lots", "currency": "dollars"}})
+    assert settings.grant.amount is None and settings.grant.currency == "USD"
+    assert [p.split(":")[0] for p in problems] == ["grant.amount", "grant.currency"]
+    for bad in (0, -1, "1e12", True, "NaN"):
+        _, problems = merge(Settings(), {"grant": {"amount": bad}})
+        assert problems and problems[0].startswith("grant.amount"), bad
+    # another currency needs its amount: the advertised rate is in USD
+    settings, problems = merge(Settings(), {"grant": {"currency": "CNY"}})
+    assert settings.grant.currency == "USD" and "required with grant.currency CNY" in problems[0]

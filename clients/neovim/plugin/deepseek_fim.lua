@@ -7,7 +7,7 @@ vim.api.nvim_create_user_command("DeepSeekFim", function(args)
   require("deepseek_fim.commands").run(args.fargs)
 end, {
   nargs = "?",
-  desc = "DeepSeek FIM: enable|disable|toggle|status|usage|restart",
+  desc = "DeepSeek FIM: enable|disable|toggle|status|usage|restart|install",
   complete = function(arglead)
     return require("deepseek_fim.commands").complete(arglead)
   end,

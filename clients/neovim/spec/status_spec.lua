@@ -51,8 +51,8 @@ describe("status.statusline", function()
   end)
 
   it("shows the server's text", function()
-    local p = payload("ok", "DeepSeek 4.62M left · 23d")
-    assert.are.equal("DeepSeek 4.62M left · 23d", status.statusline(nil, p))
+    local p = payload("ok", "DeepSeek $8.37 ≈67M tok · 23d")
+    assert.are.equal("DeepSeek $8.37 ≈67M tok · 23d", status.statusline(nil, p))
   end)
 
   it("wraps the text in the state's group and escapes %", function()

@@ -3,17 +3,31 @@ local usage = require("deepseek_fim.usage")
 describe("usage.render", function()
   local status = {
     state = "ok",
-    text = "DeepSeek 4.62M left · 23d",
+    text = "DeepSeek $8.36 ≈23M tok · 23d",
     grantTokens = 5000000,
     usedTokens = 380123,
-    remainingTokens = 4619877,
+    remainingTokens = 22568760,
+    remainingAmount = "8.3588",
     daysLeft = 23,
     expiresOn = "2026-12-20",
     cost = "0.0412",
     currency = "USD",
-    burnRatePerDay = 54000,
-    runOutOn = "2027-03-04",
+    burnRatePerDay = "0.02",
+    runOutOn = vim.NIL,
     message = vim.NIL,
+    summary = {
+      { "Money left", "8.3588 USD of 8.40 (99.5%), from the ledger's cost at the price table" },
+      { "Tokens left", "≈22.6M at your mix of the last 7 days (0.3704 USD per 1M tokens)" },
+      { "Pace", "0.02 USD/day (≈54k tokens/day): lasts until the grant expires on 2026-12-20" },
+    },
+    balance = {
+      isAvailable = true,
+      total = "8.36",
+      granted = "8.36",
+      toppedUp = "0",
+      currency = "USD",
+      checkedAt = "2026-11-27T09:55:00Z",
+    },
     session = {
       requests = 12,
       cancelled = 3,
@@ -31,10 +45,35 @@ describe("usage.render", function()
     },
   }
 
-  it("shows the grant numbers with thousands separators", function()
-    local text = table.concat(usage.render(status), "\n")
-    assert.matches("380,123 used of 5,000,000", text, 1, true)
-    assert.matches("23 days left", text, 1, true)
+  it("shows the server's summary rows as they are, aligned on their labels", function()
+    local lines = usage.render(status)
+    assert.is_true(vim.tbl_contains(lines, "Budget:     DeepSeek $8.36 ≈23M tok · 23d"))
+    assert.is_true(
+      vim.tbl_contains(
+        lines,
+        "Money left   8.3588 USD of 8.40 (99.5%), from the ledger's cost at the price table"
+      )
+    )
+    assert.is_true(
+      vim.tbl_contains(
+        lines,
+        "Tokens left  ≈22.6M at your mix of the last 7 days (0.3704 USD per 1M tokens)"
+      )
+    )
+    assert.is_true(
+      vim.tbl_contains(
+        lines,
+        "Pace         0.02 USD/day (≈54k tokens/day): lasts until the grant expires on 2026-12-20"
+      )
+    )
+    assert.is_true(
+      vim.tbl_contains(
+        lines,
+        "Account balance (DeepSeek, 2026-11-27T09:55:00Z): 8.36 USD (granted 8.36, topped up 0)"
+      )
+    )
+    -- nothing formatted from raw numbers: no run-out date the server did not give
+    assert.is_nil(table.concat(lines, "\n"):find("runs out", 1, true))
   end)
 
   it("shows the session statistics", function()
@@ -57,5 +96,45 @@ describe("usage.render", function()
     local text = table.concat(usage.render({ state = "noKey" }), "\n")
     assert.matches("no requests recorded yet", text, 1, true)
     assert.matches("State:      noKey", text, 1, true)
+  end)
+
+  it("draws the daily series under the table, without trailing blanks", function()
+    local with_series = vim.deepcopy(status)
+    with_series.daily = {
+      start = "2026-11-26",
+      ["end"] = "2026-12-25",
+      today = "2026-11-27",
+      grantTokens = 5000000,
+      allowancePerDay = 166667,
+      days = {
+        {
+          date = "2026-11-26",
+          hit = 1000,
+          miss = 200,
+          output = 50,
+          total = 1250,
+          cumulative = 1250,
+        },
+        {
+          date = "2026-11-27",
+          hit = 3000,
+          miss = 100,
+          output = 10,
+          total = 3110,
+          cumulative = 4360,
+        },
+      },
+      forecast = vim.NIL,
+    }
+    local lines = usage.render(with_series)
+    local text = table.concat(lines, "\n")
+    local table_end = text:find("  total", 1, true)
+    local chart_start = text:find("Tokens per day", 1, true)
+    assert.is_truthy(table_end and chart_start and chart_start > table_end)
+    assert.matches("  11%-27 █", text)
+    assert.matches("Grant used   █ used so far   ┈ the grant: 5,000,000 tokens", text, 1, true)
+    for _, line in ipairs(lines) do
+      assert.is_nil(line:match("%s$"), "no trailing blanks: " .. line)
+    end
   end)
 end)

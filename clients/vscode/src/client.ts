@@ -1,6 +1,8 @@
 // Starts, restarts and stops the language server, and routes its custom messages.
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification,
@@ -13,7 +15,15 @@ import {
 } from 'vscode-languageclient/node';
 import { BUDGET_NOTIFICATION, SECTION, STATUS_REQUEST, type BudgetPayload, type StatusPayload } from './protocol';
 import type { ApiKeyStore } from './secrets';
-import { resolveServerCommand, ServerNotFound, startFailureMessage, type ServerCommand } from './serverCommand';
+import {
+  parseProbe,
+  PROBE_CODE,
+  resolveServerCommand,
+  ServerNotFound,
+  startFailureMessage,
+  type PythonInfo,
+  type ServerCommand,
+} from './serverCommand';
 import { toInitializationOptions, toServerSettings } from './settings';
 import type { StatusBar } from './statusBar';
 
@@ -22,6 +32,51 @@ function isFile(path: string): boolean {
     return fs.statSync(path).isFile();
   } catch {
     return false;
+  }
+}
+
+/** Run `python -c PROBE_CODE` (5 s at most); undefined when it does not run or is no Python. */
+function probePython(command: string[]): Promise<PythonInfo | undefined> {
+  const [exe, ...args] = command;
+  if (!exe) {
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve) => {
+    execFile(exe, [...args, '-c', PROBE_CODE], { timeout: 5000, windowsHide: true }, (error, stdout) => {
+      resolve(error ? undefined : parseProbe(stdout));
+    });
+  });
+}
+
+/** The parts of the Python extension's API (ms-python.python) used here. */
+interface PythonExtensionApi {
+  environments?: {
+    getActiveEnvironmentPath(resource?: vscode.Uri): { path: string };
+    resolveEnvironment(env: { path: string }): Promise<{ executable?: { uri?: vscode.Uri } } | undefined>;
+  };
+  settings?: { getExecutionDetails(resource?: vscode.Uri): { execCommand?: string[] } };
+}
+
+/** The interpreter selected in the Python extension, when it is installed; never throws. */
+async function pythonExtensionInterpreter(): Promise<string[] | undefined> {
+  const extension = vscode.extensions.getExtension<PythonExtensionApi>('ms-python.python');
+  if (!extension) {
+    return undefined;
+  }
+  try {
+    const api = extension.isActive ? extension.exports : await extension.activate();
+    const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (api.environments) {
+      const env = await api.environments.resolveEnvironment(api.environments.getActiveEnvironmentPath(resource));
+      const exe = env?.executable?.uri?.fsPath;
+      if (exe) {
+        return [exe];
+      }
+    }
+    const command = api.settings?.getExecutionDetails(resource).execCommand;
+    return command && command.length > 0 ? command : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -38,6 +93,8 @@ export class ServerController implements vscode.Disposable {
   readonly onDidReceiveBudget = this.budgetEmitter.event;
 
   constructor(
+    /** The extension's own directory (its `bundled/libs` carries the server). */
+    private readonly extensionPath: string,
     private readonly output: vscode.LogOutputChannel,
     private readonly keys: ApiKeyStore,
     private readonly statusBar: StatusBar,
@@ -89,11 +146,22 @@ export class ServerController implements vscode.Disposable {
     return this.queue;
   }
 
-  private resolveCommand(): ServerCommand {
+  /** `bundled/libs` when this build of the extension carries the server. */
+  private bundledLibs(): string | undefined {
+    const libs = path.join(this.extensionPath, 'bundled', 'libs');
+    return isFile(path.join(libs, 'deepseek_fim', '__init__.py')) ? libs : undefined;
+  }
+
+  private async resolveCommand(): Promise<ServerCommand> {
     const config = configFor(undefined);
+    const command = config.get<string>('server.command') ?? '';
+    const pythonPath = config.get<string>('server.pythonPath') ?? '';
     return resolveServerCommand({
-      command: config.get<string>('server.command') ?? '',
-      pythonPath: config.get<string>('server.pythonPath') ?? '',
+      command,
+      pythonPath,
+      bundledLibs: this.bundledLibs(),
+      // Only asked for when it matters: activating the Python extension takes a while.
+      pythonExtension: command.trim() || pythonPath.trim() ? undefined : await pythonExtensionInterpreter(),
       workspaceFolders: (vscode.workspace.workspaceFolders ?? [])
         .filter((f) => f.uri.scheme === 'file')
         .map((f) => f.uri.fsPath),
@@ -101,6 +169,7 @@ export class ServerController implements vscode.Disposable {
       homeDir: os.homedir(),
       platform: process.platform,
       isFile,
+      probe: probePython,
     });
   }
 
@@ -108,7 +177,7 @@ export class ServerController implements vscode.Disposable {
     this.statusBar.showClientState('starting');
     let cmd: ServerCommand;
     try {
-      cmd = this.resolveCommand();
+      cmd = await this.resolveCommand();
     } catch (error) {
       if (error instanceof ServerNotFound) {
         this.reportNotFound(error.message, error.setting);
@@ -117,6 +186,9 @@ export class ServerController implements vscode.Disposable {
       throw error;
     }
     this.output.info(`Starting ${cmd.command} ${cmd.args.join(' ')} (from ${cmd.source})`);
+    if (cmd.source === 'bundled') {
+      this.output.info(`The server that comes with the extension, run by ${cmd.command}`);
+    }
     this.apiKey = await this.keys.get();
     const serverOptions: ServerOptions = {
       run: { command: cmd.command, args: cmd.args, options: { env: { ...process.env, PYTHONUNBUFFERED: '1' } } },

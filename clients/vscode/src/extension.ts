@@ -15,7 +15,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const keys = new ApiKeyStore(context.secrets);
   const statusBar = new StatusBar();
   const usage = new UsageView();
-  server = new ServerController(output, keys, statusBar);
+  server = new ServerController(context.extensionPath, output, keys, statusBar);
   const controller = server;
   context.subscriptions.push(
     output,

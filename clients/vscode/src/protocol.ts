@@ -36,24 +36,56 @@ export interface LastCompletion {
   latencyMs: number;
 }
 
+export interface PriceCheck {
+  from: string;
+  to: string;
+  currency: string;
+  measured: string;
+  ledger: string;
+  ratio: number | null;
+  disagrees: boolean;
+  tokens: Record<string, number>;
+  effectivePerMillion: Record<string, string> | null;
+  text: string | null;
+}
+
+/** [label, text]: a line of the grant, written by the server (shown as is). */
+export type SummaryRow = [string, string];
+
 export interface BudgetPayload {
   state: BudgetState;
   kind: BudgetKind;
   text: string;
   tooltip: string;
   message?: string | null;
+  /** Money: decimal strings in `currency`. */
+  currency?: string;
+  grantAmount?: string;
+  amountSource?: 'default' | 'setting' | 'tokens' | 'balance';
+  usedAmount?: string;
+  remainingAmount?: string;
+  remainingRatio?: number;
+  remainingFrom?: 'balance' | 'ledger';
+  reconciliation?: { checkedAt: string; granted: string; ledgerSince: string; unrecorded: string } | null;
+  /** The ledger's own cost of the grant period. */
+  cost?: string;
+  /** Tokens: the advertised grant size, tokens recorded, and money left at the user's mix. */
   grantTokens?: number;
   usedTokens?: number;
   remainingTokens?: number;
-  remainingRatio?: number;
-  cost?: string;
-  currency?: string;
+  tokensBasis?: 'recent' | 'period' | 'advertised';
+  pricePerMillion?: string | null;
   grantStart?: string;
   expiresOn?: string;
   daysLeft?: number;
-  burnRatePerDay?: number;
+  burnRatePerDay?: string | null;
+  burnTokensPerDay?: number | null;
+  forecast?: string;
   runOutOn?: string | null;
+  paceText?: string;
   cacheHitRatio?: number | null;
+  priceCheck?: PriceCheck | null;
+  summary?: SummaryRow[];
   balance?: Balance | null;
   lastCompletion?: LastCompletion | null;
   retryAt?: string | null;
@@ -80,7 +112,36 @@ export interface DayUsage {
   cost: string;
 }
 
+/** One day of the grant period so far (the `daily` series, server/deepseek_fim/budget/daily.py). */
+export interface DailyPoint {
+  date: string;
+  hit: number;
+  miss: number;
+  output: number;
+  total: number;
+  cumulative: number;
+}
+
+export interface ForecastPoint {
+  date: string;
+  cumulative: number;
+}
+
+/** The grant day by day, for the usage chart: the same data the CLI and Neovim draw. */
+export interface DailySeries {
+  start: string;
+  /** The grant's last valid day. */
+  end: string;
+  today: string;
+  grantTokens: number;
+  allowancePerDay: number;
+  days: DailyPoint[];
+  /** From today to the run-out date or the last day; null without a forecast. */
+  forecast: ForecastPoint[] | null;
+}
+
 export interface StatusPayload extends BudgetPayload {
   session?: SessionStats;
   days?: DayUsage[];
+  daily?: DailySeries;
 }

@@ -54,7 +54,7 @@ export function toServerSettings(config: ConfigReader, apiKey: string | undefine
     }
   }
   const grant: Record<string, unknown> = {};
-  for (const key of ['tokens', 'startDate', 'days']) {
+  for (const key of ['amount', 'currency', 'tokens', 'startDate', 'days']) {
     const value = config.get(`grant.${key}`);
     if (!isEmpty(value)) {
       grant[key] = typeof value === 'string' ? value.trim() : value;

@@ -1,5 +1,7 @@
-// The usage view's HTML from a `deepseekFim/status` payload. Pure: no `vscode` import.
+// The usage view's HTML from a `deepseekFim/status` payload: the charts of its `daily` series,
+// then the tables. Pure: no `vscode` import.
 import type { StatusPayload } from './protocol';
+import { CHART_CSS, CHART_LEGEND, dailyChartSvg, grantChartSvg } from './usageChart';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -27,25 +29,23 @@ function row(cells: string[], tag: 'td' | 'th' = 'td'): string {
   return `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
 }
 
-/** The rows of the summary table: [label, value] (values already HTML-escaped). */
+/**
+ * The rows of the summary table: [label, value] (values already HTML-escaped). The grant's rows
+ * (money left, tokens left at the user's mix, used, pace, ...) are the server's own text.
+ */
 export function summaryRows(s: StatusPayload): [string, string][] {
-  const currency = s.currency ? ` ${escapeHtml(s.currency)}` : '';
-  const rows: [string, string][] = [
-    ['State', text(s.state)],
-    ['Used', `${num(s.usedTokens)} of ${num(s.grantTokens)} tokens`],
-    ['Remaining', `${num(s.remainingTokens)} tokens (${percent(s.remainingRatio)})`],
-    ['Cost so far', s.cost ? `${escapeHtml(s.cost)}${currency}` : '—'],
-    ['Grant', `${text(s.grantStart)} → ${text(s.expiresOn)} (${num(s.daysLeft)} days left)`],
-    ['Burn rate', `${num(s.burnRatePerDay)} tokens/day`],
-    ['Runs out on', text(s.runOutOn)],
-    ['Cache-hit ratio', percent(s.cacheHitRatio)],
-  ];
-  if (s.balance?.isAvailable) {
+  const rows: [string, string][] = [['State', text(s.state)]];
+  for (const [label, value] of s.summary ?? []) {
+    rows.push([label, text(value)]);
+  }
+  if (s.balance) {
     rows.push([
       'Account balance',
       `${escapeHtml(s.balance.total)} ${escapeHtml(s.balance.currency)} (granted ${escapeHtml(
         s.balance.granted,
-      )}, topped up ${escapeHtml(s.balance.toppedUp)}; checked ${escapeHtml(s.balance.checkedAt)})`,
+      )}, topped up ${escapeHtml(s.balance.toppedUp)}; checked ${escapeHtml(s.balance.checkedAt)})${
+        s.balance.isAvailable ? '' : '; calls NOT allowed'
+      }`,
     ]);
   }
   return rows;
@@ -80,6 +80,9 @@ export function renderUsageHtml(s: StatusPayload, cspSource: string): string {
         .join('\n')
     : row(['No usage recorded in this grant period yet.', '', '', '', '', '']);
   const message = s.message ? `<p class="message">${escapeHtml(s.message)}</p>` : '';
+  const charts = s.daily
+    ? `<h2>Tokens per day</h2>\n${dailyChartSvg(s.daily)}\n<h2>The grant</h2>\n${grantChartSvg(s.daily)}\n${CHART_LEGEND}`
+    : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -93,11 +96,12 @@ table { border-collapse: collapse; margin-bottom: 1.5em; }
 th, td { text-align: left; padding: 0.25em 1em 0.25em 0; border-bottom: 1px solid var(--vscode-panel-border); }
 td:not(:first-child), th:not(:first-child) { font-variant-numeric: tabular-nums; }
 .message { font-weight: bold; color: var(--vscode-errorForeground); }
-</style>
+${CHART_CSS}</style>
 </head>
 <body>
 <h1>${text(s.text)}</h1>
 ${message}
+${charts}
 <h2>Grant</h2>
 <table id="summary">
 ${summary}

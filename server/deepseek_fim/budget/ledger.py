@@ -29,7 +29,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from deepseek_fim.budget.clock import Clock, as_utc, iso_utc, utc_now
+from deepseek_fim.budget.clock import Clock, as_utc, iso_utc, parse_iso_utc, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +137,29 @@ def _migration_1(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_migration_1,)
+def _migration_2(conn: sqlite3.Connection) -> None:
+    """Keep every `/user/balance` answer: the balance is the grant's authority (issue 12).
+
+    Amounts are kept as the decimal text DeepSeek sent, so their precision (the balance's
+    resolution) is known when deltas are compared with the ledger's costs.
+    """
+    conn.execute(
+        """
+        CREATE TABLE balance_checks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            is_available INTEGER NOT NULL,
+            total TEXT NOT NULL,
+            granted TEXT NOT NULL,
+            topped_up TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX balance_checks_ts ON balance_checks (ts)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_migration_1, _migration_2)
 """Migration i (1-based) brings the schema from version i-1 to i. Add a function to migrate."""
 
 
@@ -197,6 +219,31 @@ class DayRow:
     def tokens(self) -> int:
         """All tokens of the day."""
         return self.hit + self.miss + self.output
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    """The billing columns of one record."""
+
+    at: datetime
+    model: str
+    hit: int
+    miss: int
+    output: int
+    cost: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class BalanceCheck:
+    """One answer of `GET /user/balance` in one currency, as the ledger keeps it."""
+
+    at: datetime
+    currency: str
+    is_available: bool
+    total: Decimal
+    granted: Decimal
+    topped_up: Decimal
 
 
 @dataclass(frozen=True)
@@ -344,6 +391,54 @@ class Ledger:
         assert remembered is not None  # claimed just above, by us or by another process
         return remembered
 
+    # --- balance checks ---------------------------------------------------------------------
+
+    def record_balance(self, check: BalanceCheck) -> None:
+        """Keep one balance answer (committed before returning)."""
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO balance_checks (ts, currency, is_available, total, granted, "
+                "topped_up) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    iso_utc(check.at),
+                    check.currency,
+                    int(check.is_available),
+                    format(check.total, "f"),
+                    format(check.granted, "f"),
+                    format(check.topped_up, "f"),
+                ),
+            )
+
+    def balance_checks(self, currency: str, since: datetime) -> list[BalanceCheck]:
+        """Return the balance answers in `currency` at or after `since`, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT ts, currency, is_available, total, granted, topped_up FROM balance_checks "
+                "WHERE currency = ? AND ts >= ? ORDER BY ts, id",
+                (currency, iso_utc(since)),
+            ).fetchall()
+        return [
+            BalanceCheck(
+                parse_iso_utc(ts), str(cur), bool(ok), Decimal(total), Decimal(granted), Decimal(up)
+            )
+            for ts, cur, ok, total, granted, up in rows
+        ]
+
+    def latest_balance(self, currency: str, since: datetime) -> BalanceCheck | None:
+        """Return the newest balance answer in `currency` at or after `since`, or None."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT ts, currency, is_available, total, granted, topped_up FROM balance_checks "
+                "WHERE currency = ? AND ts >= ? ORDER BY ts DESC, id DESC LIMIT 1",
+                (currency, iso_utc(since)),
+            ).fetchone()
+        if row is None:
+            return None
+        ts, cur, ok, total, granted, up = row
+        return BalanceCheck(
+            parse_iso_utc(ts), str(cur), bool(ok), Decimal(total), Decimal(granted), Decimal(up)
+        )
+
     # --- writing ----------------------------------------------------------------------------
 
     def record(
@@ -431,9 +526,11 @@ class Ledger:
             names = [d[0] for d in cursor.description]
         return None if row is None else dict(zip(names, row, strict=True))
 
-    def totals(self, since: date | datetime | None = None, until: date | None = None) -> Totals:
+    def totals(
+        self, since: date | datetime | None = None, until: date | datetime | None = None
+    ) -> Totals:
         """Return sums of the records at or after `since` (UTC day or moment), before `until`."""
-        if not isinstance(since, datetime):
+        if not isinstance(since, datetime) and not isinstance(until, datetime):
             return self._daily_totals(since, until)
         clauses, params = self._range(since, until)
         sql = (
@@ -502,6 +599,21 @@ class Ledger:
             day += timedelta(days=1)
         return result
 
+    def usage_rows(self, since: datetime, until: datetime) -> list[UsageRow]:
+        """Return the records at or after `since` and before `until` that used tokens."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT ts, model, hit, miss, output, cost, currency FROM usage "
+                "WHERE ts >= ? AND ts < ? AND hit + miss + output > 0 ORDER BY ts",
+                (iso_utc(since), iso_utc(until)),
+            ).fetchall()
+        return [
+            UsageRow(
+                parse_iso_utc(ts), str(model), int(hit), int(miss), int(out), Decimal(cost), cur
+            )
+            for ts, model, hit, miss, out, cost, cur in rows
+        ]
+
     def session_stats(self, session_id: str) -> SessionStats:
         """Return the figures of one session (latency percentiles over answered requests)."""
         with self._lock:
@@ -535,6 +647,33 @@ class Ledger:
         with self._lock:
             return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])
 
+    def check(self) -> None:
+        """Raise LedgerError unless the tables are there and hold numbers where they should.
+
+        Scans every row: for the command line, before it sends a billed request.
+        """
+        numeric = {
+            "usage": ("hit", "miss", "output", "cost_fe"),
+            "daily": ("requests", "hit", "miss", "output", "cost_fe"),
+        }
+        try:
+            with self._lock:
+                answer = str(self._conn.execute("PRAGMA quick_check").fetchone()[0])
+                if answer != "ok":
+                    raise LedgerError(f"the ledger {self.path} is damaged: {answer}")
+                for table, columns in numeric.items():
+                    wrong = " OR ".join(f"typeof({c}) != 'integer'" for c in columns)
+                    # table and column names are the fixed ones above
+                    query = f"SELECT COUNT(*) FROM {table} WHERE {wrong}"  # noqa: S608
+                    bad = self._conn.execute(query).fetchone()[0]
+                    if bad:
+                        raise LedgerError(
+                            f"the ledger {self.path} has {bad} {table} row(s) with "
+                            "non-numeric token counts"
+                        )
+        except sqlite3.Error as exc:
+            raise LedgerError(f"the ledger {self.path} is damaged: {exc}") from exc
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
@@ -559,7 +698,9 @@ class Ledger:
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     @staticmethod
-    def _range(since: date | datetime | None, until: date | None) -> tuple[str, list[str]]:
+    def _range(
+        since: date | datetime | None, until: date | datetime | None
+    ) -> tuple[str, list[str]]:
         clauses: list[str] = []
         params: list[str] = []
         if since is not None:
@@ -567,5 +708,5 @@ class Ledger:
             params.append(iso_utc(since) if isinstance(since, datetime) else day_start_iso(since))
         if until is not None:
             clauses.append("ts < ?")
-            params.append(day_start_iso(until))
+            params.append(iso_utc(until) if isinstance(until, datetime) else day_start_iso(until))
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params

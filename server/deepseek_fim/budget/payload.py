@@ -1,8 +1,8 @@
 """The `deepseekFim/budget` payload (docs/architecture.md) and the `deepseekFim/status` extras.
 
 The payload carries a ready `text` for a status bar and a multi-line `tooltip`, so a client shows
-it without formatting logic. The account balance from `GET /user/balance` is shown beside the
-local figures, never mixed into them.
+it without formatting logic, and `summary` rows ([label, text]) that the usage views show as they
+are. Money comes first (the grant is a balance in money), tokens at the user's own mix beside it.
 """
 
 from __future__ import annotations
@@ -11,12 +11,20 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from deepseek_fim.budget.clock import as_utc, iso_utc_seconds
-from deepseek_fim.budget.grant import BURN_WINDOW_DAYS, GrantStatus
+from deepseek_fim.budget.grant import BURN_WINDOW_DAYS, MIN_HISTORY_REQUESTS, GrantStatus
 from deepseek_fim.budget.ledger import DayRow, SessionStats
+from deepseek_fim.budget.numbers import (
+    amount_text,
+    compact,
+    compact2,
+    decimal_text,
+    short_money,
+)
+from deepseek_fim.budget.price_check import PriceCheck
 from deepseek_fim.budget.state import BudgetState, State
 from deepseek_fim.budget.thresholds import TOP_UP_URL
 
@@ -48,7 +56,8 @@ _FIXED_TEXT: Mapping[State, str] = {
 MESSAGES: Mapping[State, str] = {
     State.NO_KEY: (
         "No DeepSeek API key: create an account at "
-        f"{TOP_UP_URL} (new accounts get a free grant of about 5M tokens for 30 days), "
+        f"{TOP_UP_URL} (new accounts get a free grant of about USD 8.40, advertised as 5M tokens, "
+        "for 30 days), "
         "create an API key there, and give it to your editor's DeepSeek FIM key command, "
         "the deepseekFim.apiKey setting or the DEEPSEEK_API_KEY environment variable."
     ),
@@ -149,65 +158,70 @@ class LastCompletion:
         }
 
 
-def decimal_text(value: Decimal) -> str:
-    """Return an exact decimal as plain text, without exponent or trailing zeros."""
-    if value == 0:
-        return "0"
-    return format(value.normalize(), "f")
-
-
-def money(value: Decimal, places: int = 4) -> str:
-    """Return an amount rounded for display (4 places; more if it would show as zero)."""
-    if value == 0:
-        return "0"
-    quantum = Decimal(1).scaleb(-places)
-    rounded = value.quantize(quantum, rounding=ROUND_HALF_EVEN)
-    while rounded == 0 and places < 12:
-        places += 2
-        rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-    return format(rounded, "f")
-
-
-def compact(n: int) -> str:
-    """Return a count in at most three significant digits: 999, 1.23k, 12k, 950k, 4.62M, 1.2B."""
-    sign = "-" if n < 0 else ""
-    n = abs(n)
-    if n < 1000:
-        return f"{sign}{n}"
-    units = ((3, "k"), (6, "M"), (9, "B"))
-    index = max(i for i, (power, _) in enumerate(units) if n >= 10**power)
-    while True:
-        power, suffix = units[index]
-        digits = 3 - len(str(n // 10**power))
-        quantum = Decimal(1).scaleb(-max(digits, 0))
-        value = (Decimal(n) / Decimal(10**power)).quantize(quantum, rounding=ROUND_HALF_UP)
-        if value < 1000 or index == len(units) - 1:
-            break
-        index += 1  # 999,999 rounds to 1000k: show it as 1M
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{sign}{text}{suffix}"
+MAX_TEXT = 30
+"""Status texts are shorter than this, so they fit a status bar beside other items."""
 
 
 def _pct(ratio: float) -> str:
     return f"{ratio * 100:.1f}%"
 
 
-def pace_text(grant: GrantStatus) -> str:
-    """The burn rate and what it means for the grant, in one phrase."""
+def status_text_for_grant(grant: GrantStatus) -> str:
+    """`DeepSeek $8.37 ≈67M tok · 23d`: money left, ≈ that in tokens at your mix, days left.
+
+    Always under `MAX_TEXT` characters: when a figure is long (`≈600k`, `$10.5`) the separator
+    tightens (`≈600k tok·30d`), then the token figure is dropped.
+    """
+    money_left = short_money(grant.remaining, grant.currency)
+    days = f"{grant.days_left}d"
+    tokens = f"≈{compact2(grant.remaining_tokens)}"
+    for text in (
+        f"DeepSeek {money_left} {tokens} tok · {days}",
+        f"DeepSeek {money_left} {tokens} tok·{days}",
+        f"DeepSeek {money_left} · {days}",
+    ):
+        if len(text) < MAX_TEXT:
+            return text
+    return f"DeepSeek {money_left}"
+
+
+def _money(value: Decimal, currency: str) -> str:
+    return f"{amount_text(value)} {currency}"
+
+
+def rate_text(grant: GrantStatus) -> str:
+    """The burn rate in money, with tokens beside it."""
     if grant.burn_rate_per_day is None:
         return "no use yet"
-    rate = f"{compact(round(grant.burn_rate_per_day))} tokens/day"
-    if grant.run_out_on is None:
-        return f"{rate}, but no use in the last {BURN_WINDOW_DAYS} days"
-    if grant.runs_out_before_expiry:
+    tokens = compact(round(grant.burn_tokens_per_day or 0))
+    return f"{_money(grant.burn_rate_per_day, grant.currency)}/day (≈{tokens} tokens/day)"
+
+
+def pace_text(grant: GrantStatus) -> str:
+    """The burn rate and what it means for the grant, in one phrase."""
+    kind = grant.forecast.kind
+    expires = grant.expires_on.isoformat()
+    if kind == "expired":
+        return f"the grant expired on {expires}"
+    if kind == "exhausted":
+        return "the grant is used up"
+    if kind == "noUse":
+        return "no use yet"
+    rate = rate_text(grant)
+    if kind == "noRecentUse":
+        return f"no use in the last {BURN_WINDOW_DAYS} days"
+    if kind == "tooLittleHistory":
+        return (
+            f"{rate}: too little use yet to forecast (needs {MIN_HISTORY_REQUESTS} requests "
+            "over two days)"
+        )
+    if kind == "runsOut" and grant.run_out_on is not None:
         early = (grant.expires_on - grant.run_out_on).days
         return (
             f"{rate}: runs out {grant.run_out_on.isoformat()}, {early} days before the grant "
-            "expires"
+            f"expires on {expires}"
         )
-    return f"{rate}: lasts until the grant expires on {grant.expires_on.isoformat()}"
+    return f"{rate}: lasts until the grant expires on {expires}"
 
 
 def status_text(
@@ -222,27 +236,123 @@ def status_text(
     fixed = _FIXED_TEXT.get(state)
     if fixed is not None:
         return fixed
-    return f"DeepSeek {compact(grant.remaining_tokens)} left · {grant.days_left}d"
+    return status_text_for_grant(grant)
 
 
-def tooltip(grant: GrantStatus, balance: BalanceView | None) -> str:
-    """Return the multi-line detail text: local figures first, the real balance apart."""
-    lines = [
-        f"Used {grant.used_tokens:,} of {grant.grant_tokens:,} tokens "
-        f"({_pct(grant.used_ratio)}); {grant.remaining_tokens:,} left",
-        f"Tokens: {grant.hit:,} cache hit · {grant.miss:,} cache miss · {grant.output:,} output",
-        f"Cost so far: {money(grant.cost)} {grant.currency}"
-        + "".join(f" + {money(v)} {c}" for c, v in sorted(grant.other_costs.items())),
-    ]
-    if grant.cache_hit_ratio is not None:
-        lines.append(f"Cache hits: {_pct(grant.cache_hit_ratio)} of prompt tokens")
-    start_note = {"setting": "", "firstRun": " (start: first run)", "today": " (start: today)"}
-    lines.append(
-        f"Grant: {grant.grant_start.isoformat()} to {grant.expires_on.isoformat()}, "
-        + ("expired" if grant.expired else f"{grant.days_left} days left")
-        + start_note[grant.start_source]
+def tokens_text(grant: GrantStatus) -> str:
+    """Remaining money as tokens, and at which mix."""
+    basis = {
+        "recent": f"at your mix of the last {BURN_WINDOW_DAYS} days",
+        "period": "at your mix in this grant period",
+        "advertised": (
+            f"at the advertised {grant.grant_tokens:,} tokens per "
+            f"{_money(grant.amount, grant.currency)} (no use yet)"
+        ),
+    }[grant.tokens_basis]
+    price = ""
+    if grant.price_per_million is not None:
+        price = f" ({_money(grant.price_per_million, grant.currency)} per 1M tokens)"
+    return f"≈{compact(grant.remaining_tokens)} {basis}{price}"
+
+
+def source_text(grant: GrantStatus) -> str:
+    """Where the money-left figure comes from."""
+    rec = grant.reconciliation
+    if rec is None:
+        return "the ledger's cost at the price table (no balance read from DeepSeek yet)"
+    since = ""
+    if rec.ledger_since:
+        since = f", less {_money(rec.ledger_since, grant.currency)} recorded since"
+    return (
+        f"DeepSeek's granted balance, {_money(rec.granted, grant.currency)} at "
+        f"{iso_utc_seconds(rec.checked_at)}{since}"
     )
-    lines.append(f"Pace: {pace_text(grant)}")
+
+
+def used_text(grant: GrantStatus) -> str:
+    """Money used, and the ledger's own count when the balance is the authority."""
+    ledger = _money(grant.ledger_cost, grant.currency)
+    others = "".join(f" + {amount_text(v)} {c}" for c, v in sorted(grant.other_costs.items()))
+    if grant.reconciliation is None:
+        return f"{ledger}{others} (the ledger, at the price table)"
+    return (
+        f"{_money(grant.used, grant.currency)} by the balance; the ledger counts {ledger}{others}"
+    )
+
+
+def price_check_text(check: PriceCheck) -> str:
+    """One sentence on a price table that the balance contradicts."""
+    ratio = check.ratio
+    period = f"{iso_utc_seconds(check.start)} to {iso_utc_seconds(check.end)}"
+    if ratio is None:
+        return (
+            f"the balance fell by {_money(check.measured, check.currency)} from {period}, "
+            "with no cost in the ledger"
+        )
+    effective = ""
+    if check.effective:
+        effective = "; measured per 1M tokens: " + ", ".join(
+            f"{kind} {amount_text(price)}" for kind, price in check.effective.items()
+        )
+    return (
+        f"the balance fell by {_money(check.measured, check.currency)} from {period}; the price "
+        f"table says {_money(check.ledger, check.currency)} ({(ratio - 1) * 100:+.0f}%)"
+        f"{effective}. Set deepseekFim.prices to correct it."
+    )
+
+
+def summary_rows(grant: GrantStatus, price_check: PriceCheck | None = None) -> list[list[str]]:
+    """[label, text] rows of the grant: the tooltip, the usage report and both clients' views."""
+    start_note = {"setting": "", "firstRun": "; start: first run", "today": "; start: today"}
+    amount_note = {
+        "default": "",
+        "setting": "",
+        "tokens": " (grant.tokens at the advertised rate)",
+        "balance": " (the balance shows more than the grant setting)",
+    }[grant.amount_source]
+    rows = [
+        [
+            "Money left",
+            f"{_money(grant.remaining, grant.currency)} of {amount_text(grant.amount)} "
+            f"({_pct(grant.remaining_ratio)}), from {source_text(grant)}",
+        ],
+        ["Tokens left", tokens_text(grant)],
+        ["Used", used_text(grant)],
+        [
+            "Tokens used",
+            f"{grant.used_tokens:,} ({grant.hit:,} cache hit, {grant.miss:,} cache miss, "
+            f"{grant.output:,} output)",
+        ],
+        [
+            "Cache hits",
+            "-"
+            if grant.cache_hit_ratio is None
+            else f"{_pct(grant.cache_hit_ratio)} of prompt tokens",
+        ],
+        [
+            "Grant",
+            f"{_money(grant.amount, grant.currency)}{amount_note}, advertised as "
+            f"{grant.grant_tokens:,} tokens; {grant.grant_start.isoformat()} to "
+            f"{grant.expires_on.isoformat()} ("
+            + ("expired" if grant.expired else f"{grant.days_left} days left")
+            + start_note[grant.start_source]
+            + ")",
+        ],
+        ["Pace", pace_text(grant)],
+    ]
+    if price_check is not None and price_check.disagrees:
+        rows.append(["Price table", price_check_text(price_check)])
+    return rows
+
+
+STATUS_LEGEND = "Status bar: money left · ≈ that money in tokens at your mix · days to expiry"
+
+
+def tooltip(
+    grant: GrantStatus, balance: BalanceView | None, price_check: PriceCheck | None = None
+) -> str:
+    """Return the multi-line detail text: the summary rows, the balance, what the text shows."""
+    lines = [f"{label}: {text}" for label, text in summary_rows(grant, price_check)]
     if balance is not None:
         lines.append(
             f"Account balance (DeepSeek, {iso_utc_seconds(balance.checked_at)}): "
@@ -251,7 +361,76 @@ def tooltip(grant: GrantStatus, balance: BalanceView | None) -> str:
             f"{decimal_text(balance.topped_up)}), "
             + ("calls allowed" if balance.is_available else "calls NOT allowed")
         )
+    lines.append(STATUS_LEGEND)
     return "\n".join(lines)
+
+
+def _reconciliation_json(grant: GrantStatus) -> dict[str, Any] | None:
+    rec = grant.reconciliation
+    if rec is None:
+        return None
+    return {
+        "checkedAt": iso_utc_seconds(rec.checked_at),
+        "granted": decimal_text(rec.granted),
+        "ledgerSince": decimal_text(rec.ledger_since),
+        "unrecorded": decimal_text(rec.unrecorded),
+    }
+
+
+def price_check_json(check: PriceCheck | None) -> dict[str, Any] | None:
+    """Return the payload's `priceCheck` object."""
+    if check is None:
+        return None
+    ratio = check.ratio
+    return {
+        "from": iso_utc_seconds(check.start),
+        "to": iso_utc_seconds(check.end),
+        "currency": check.currency,
+        "measured": decimal_text(check.measured),
+        "ledger": decimal_text(check.ledger),
+        "ratio": None if ratio is None else round(float(ratio), 4),
+        "disagrees": check.disagrees,
+        "tokens": dict(check.tokens),
+        "effectivePerMillion": None
+        if check.effective is None
+        else {kind: amount_text(price, 6) for kind, price in check.effective.items()},
+        "text": price_check_text(check) if check.disagrees else None,
+    }
+
+
+def grant_json(grant: GrantStatus) -> dict[str, Any]:
+    """The grant's figures, shared by the payload and `deepseek-fim usage --json`."""
+    return {
+        "currency": grant.currency,
+        "grantAmount": decimal_text(grant.amount),
+        "amountSource": grant.amount_source,
+        "usedAmount": decimal_text(grant.used),
+        "remainingAmount": decimal_text(grant.remaining),
+        "remainingRatio": round(grant.remaining_ratio, 4),
+        "remainingFrom": "balance" if grant.reconciliation else "ledger",
+        "reconciliation": _reconciliation_json(grant),
+        "cost": decimal_text(grant.ledger_cost),
+        "grantTokens": grant.grant_tokens,
+        "usedTokens": grant.used_tokens,
+        "remainingTokens": grant.remaining_tokens,
+        "tokensBasis": grant.tokens_basis,
+        "pricePerMillion": None
+        if grant.price_per_million is None
+        else amount_text(grant.price_per_million, 6),
+        "grantStart": grant.grant_start.isoformat(),
+        "expiresOn": grant.expires_on.isoformat(),
+        "daysLeft": grant.days_left,
+        "burnRatePerDay": None
+        if grant.burn_rate_per_day is None
+        else amount_text(grant.burn_rate_per_day, 6),
+        "burnTokensPerDay": None
+        if grant.burn_tokens_per_day is None
+        else round(grant.burn_tokens_per_day),
+        "forecast": grant.forecast.kind,
+        "runOutOn": None if grant.run_out_on is None else grant.run_out_on.isoformat(),
+        "paceText": pace_text(grant),
+        "cacheHitRatio": None if grant.cache_hit_ratio is None else round(grant.cache_hit_ratio, 4),
+    }
 
 
 def budget_payload(
@@ -262,28 +441,18 @@ def budget_payload(
     retry_at: datetime | None = None,
     balance: BalanceView | None = None,
     last: LastCompletion | None = None,
+    price_check: PriceCheck | None = None,
 ) -> dict[str, Any]:
     """Return the `deepseekFim/budget` payload (camelCase, JSON-ready)."""
     return {
         "state": state.value,
         "kind": KIND[state],
         "text": status_text(state, grant, now=now, retry_at=retry_at),
-        "tooltip": tooltip(grant, balance),
+        "tooltip": tooltip(grant, balance, price_check),
         "message": MESSAGES.get(state),
-        "grantTokens": grant.grant_tokens,
-        "usedTokens": grant.used_tokens,
-        "remainingTokens": grant.remaining_tokens,
-        "remainingRatio": round(grant.remaining_ratio, 4),
-        "cost": decimal_text(grant.cost),
-        "currency": grant.currency,
-        "grantStart": grant.grant_start.isoformat(),
-        "expiresOn": grant.expires_on.isoformat(),
-        "daysLeft": grant.days_left,
-        "burnRatePerDay": None
-        if grant.burn_rate_per_day is None
-        else round(grant.burn_rate_per_day),
-        "runOutOn": None if grant.run_out_on is None else grant.run_out_on.isoformat(),
-        "cacheHitRatio": None if grant.cache_hit_ratio is None else round(grant.cache_hit_ratio, 4),
+        **grant_json(grant),
+        "priceCheck": price_check_json(price_check),
+        "summary": summary_rows(grant, price_check),
         "balance": None if balance is None else balance.to_json(),
         "lastCompletion": None if last is None else last.to_json(),
         "retryAt": None if retry_at is None else iso_utc_seconds(retry_at),
@@ -341,6 +510,7 @@ def payload_for(
     document: State | None = None,
     balance: BalanceView | None = None,
     last: LastCompletion | None = None,
+    price_check: PriceCheck | None = None,
 ) -> dict[str, Any]:
     """Return the payload for the state machine's current state and last grant status.
 
@@ -356,4 +526,5 @@ def payload_for(
         retry_at=budget.retry_at(),
         balance=balance,
         last=last,
+        price_check=price_check,
     )

@@ -129,9 +129,14 @@ class BudgetState:
         self._reset_backoff()
 
     def on_resume(self) -> None:
-        """The user asked to resume: pauses and backoff end, and the local count stops pausing."""
+        """The user asked to resume: pauses and backoff end, and the local count stops pausing.
+
+        The next balance check comes at once: after a top-up the balance, which the grant
+        figures follow, has changed.
+        """
         self._pause = None
         self._account_can_pay = True
+        self.balance_check_due = True
         self._reset_backoff()
 
     def set_enabled(self, enabled: bool) -> None:

@@ -1,5 +1,7 @@
 """One-off notices when the grant crosses a threshold (50/80/95% used, exhausted, expiring soon).
 
+The thresholds are shares of the grant's money (what depletes the granted balance), not tokens.
+
 For clients that show neither the budget notification nor a status bar. Each notice is shown once
 per grant (keyed by its start date): the claim is an `INSERT OR IGNORE` in the ledger's meta table,
 so two editors running at once, or a restart, never repeat it. When several thresholds are crossed
@@ -11,11 +13,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
 from deepseek_fim.budget.grant import GrantStatus
 from deepseek_fim.budget.ledger import Ledger
+from deepseek_fim.budget.numbers import compact
 from deepseek_fim.budget.state import State
 
 logger = logging.getLogger(__name__)
@@ -56,18 +60,20 @@ def reached(grant: GrantStatus, state: State) -> list[Threshold]:
     return result
 
 
-def _fmt(n: int) -> str:
-    return f"{n:,}"
+def _left(grant: GrantStatus) -> str:
+    """`8.37 USD left (≈67M tokens at your mix)`: money left, tokens beside it."""
+    amount = format(grant.remaining.quantize(Decimal("0.01")), "f")
+    return f"{amount} {grant.currency} left (≈{compact(grant.remaining_tokens)} tokens at your mix)"
 
 
 def notice_for(threshold: Threshold, grant: GrantStatus) -> Notice:
-    """Return the notice of one threshold, with the current figures."""
-    left = _fmt(grant.remaining_tokens)
+    """Return the notice of one threshold, with the current figures (money first)."""
+    left = _left(grant)
     if threshold is Threshold.EXHAUSTED:
         return Notice(
             threshold,
             "error",
-            "DeepSeek: the token grant is used up, so completions are paused. Top up at "
+            "DeepSeek: the granted balance is used up, so completions are paused. Top up at "
             f"{TOP_UP_URL}, then resume completions (command deepseekFim.resume).",
         )
     if threshold is Threshold.EXPIRING:
@@ -75,7 +81,7 @@ def notice_for(threshold: Threshold, grant: GrantStatus) -> Notice:
             threshold,
             "warning",
             f"DeepSeek: the free grant expires on {grant.expires_on.isoformat()} "
-            f"({grant.days_left} days left, {left} tokens unused).",
+            f"({grant.days_left} days left; {left}).",
         )
     percent = {Threshold.USED_50: 50, Threshold.USED_80: 80, Threshold.USED_95: 95}[threshold]
     pace = ""
@@ -84,8 +90,8 @@ def notice_for(threshold: Threshold, grant: GrantStatus) -> Notice:
     return Notice(
         threshold,
         "info" if percent == 50 else "warning",
-        f"DeepSeek: {percent}% of the token grant is used ({left} tokens left, "
-        f"{grant.days_left} days left{pace}).",
+        f"DeepSeek: {percent}% of the granted balance is used: {left}, "
+        f"{grant.days_left} days left{pace}.",
     )
 
 

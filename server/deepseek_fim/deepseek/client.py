@@ -6,6 +6,14 @@ finishes with the settings it started with.
 
 Cancellation (`asyncio.CancelledError`) is never caught: it propagates out of every method, and the
 `async with client.stream(...)` block closes the response, so the server sees the connection drop.
+
+httpcore (1.0.9, its issues 830 and 1093) can leak a pool slot when a request is cancelled while it
+waits for a connection: after a few cancelled keystrokes every slot may be held by a connection
+that no request owns, and every later request waits for the pool until it times out. Two guards:
+our own requests wait for a slot in an `asyncio.Semaphore` (cancellation-safe) rather than inside
+the pool, and a request that still cannot get a connection within `POOL_TIMEOUT` finds the pool
+stuck: it is replaced by a new one and the request is sent again (nothing was sent yet, so
+nothing can be billed twice).
 """
 
 from __future__ import annotations
@@ -39,6 +47,9 @@ CONNECT_TIMEOUT = 5.0
 LIMITS = httpx.Limits(max_connections=4, max_keepalive_connections=2, keepalive_expiry=60.0)
 _DONE = "[DONE]"
 DRAIN_TIMEOUT = 0.5
+# Our requests never wait inside the pool (the semaphore admits at most `max_connections`), so a
+# request that waits this long for a connection can only be waiting for a leaked slot.
+POOL_TIMEOUT = 1.0
 
 
 class _StreamState:
@@ -113,17 +124,37 @@ class DeepSeekClient:
             # Never echo the key itself: it would end up in logs.
             raise ValueError("the DeepSeek API key contains characters not allowed in a header")
         self._timeout = timeout
+        self._transport = transport
+        self._slots = asyncio.Semaphore(LIMITS.max_connections or 1)
+        self._closing: set[asyncio.Task[None]] = set()
+        self.pools_replaced = 0
+        self._http = self._new_http()
+
+    def _new_http(self) -> httpx.AsyncClient:
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
         if self._api_key is not None:
             headers["Authorization"] = f"Bearer {self._api_key}"
-        self._http = httpx.AsyncClient(
+        return httpx.AsyncClient(
             headers=headers,
-            timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
+            timeout=httpx.Timeout(
+                self._timeout,
+                connect=min(CONNECT_TIMEOUT, self._timeout),
+                pool=min(POOL_TIMEOUT, self._timeout),
+            ),
             limits=LIMITS,
-            transport=transport,
+            transport=self._transport,
             follow_redirects=False,
             trust_env=False,
         )
+
+    def _replace_stuck_pool(self) -> None:
+        """Swap in a new connection pool; the stuck one is closed in the background."""
+        stuck, self._http = self._http, self._new_http()
+        self.pools_replaced += 1
+        logger.warning("the HTTP connection pool was stuck (slots leaked by cancelled requests)")
+        task = asyncio.ensure_future(_close_quietly(stuck))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     @property
     def base_url(self) -> str:
@@ -136,6 +167,8 @@ class DeepSeekClient:
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._http.aclose()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
     async def complete(self, req: FimRequest) -> FimResult:
         """Run a streaming FIM request (usage included) and return the whole result.
@@ -146,20 +179,12 @@ class DeepSeekClient:
         self._require_key()
         state = _StreamState(req.model)
         try:
-            async with asyncio.timeout(self._timeout) as deadline:
-                async with self._http.stream(
-                    "POST", fim_url(self._base_url), json=req.to_json(stream=True)
-                ) as response:
-                    await self._raise_for_status(response)
-                    state.started = True
-                    if _is_json(response):
-                        # A server that ignored `stream` answered with a plain body.
-                        return _result_from_json(_loads_lenient(await response.aread()), req.model)
-                    chunks = response.aiter_bytes()
-                    result = await self._read_stream(chunks, state)
-                    deadline.reschedule(None)
-                    await _drain(chunks)
-                    return result
+            async with asyncio.timeout(self._timeout) as deadline, self._slots:
+                try:
+                    return await self._stream(req, state, deadline)
+                except httpx.PoolTimeout:
+                    self._replace_stuck_pool()
+                    return await self._stream(req, state, deadline)
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise ApiTimeout(
                 f"DeepSeek did not finish within {self._timeout:g}s",
@@ -178,6 +203,23 @@ class DeepSeekClient:
                 secrets=self._secrets,
                 partial=state.partial(),
             ) from exc
+
+    async def _stream(
+        self, req: FimRequest, state: _StreamState, deadline: asyncio.Timeout
+    ) -> FimResult:
+        async with self._http.stream(
+            "POST", fim_url(self._base_url), json=req.to_json(stream=True)
+        ) as response:
+            await self._raise_for_status(response)
+            state.started = True
+            if _is_json(response):
+                # A server that ignored `stream` answered with a plain body.
+                return _result_from_json(_loads_lenient(await response.aread()), req.model)
+            chunks = response.aiter_bytes()
+            result = await self._read_stream(chunks, state)
+            deadline.reschedule(None)
+            await _drain(chunks)
+            return result
 
     async def complete_json(self, req: FimRequest) -> FimResult:
         """Run a non-streaming FIM request; leading blank lines before the JSON are skipped."""
@@ -251,8 +293,12 @@ class DeepSeekClient:
 
     async def _request_json(self, method: str, url: str, body: dict[str, Any] | None) -> Any:
         try:
-            async with asyncio.timeout(self._timeout):
-                response = await self._http.request(method, url, json=body)
+            async with asyncio.timeout(self._timeout), self._slots:
+                try:
+                    response = await self._http.request(method, url, json=body)
+                except httpx.PoolTimeout:
+                    self._replace_stuck_pool()
+                    response = await self._http.request(method, url, json=body)
                 await self._raise_for_status(response)
                 return _loads_lenient(response.content)
         except DeepSeekError:
@@ -270,6 +316,15 @@ class DeepSeekClient:
             raise ConnectionFailed(
                 f"malformed response from DeepSeek: {exc}", secrets=self._secrets
             ) from exc
+
+
+async def _close_quietly(http: httpx.AsyncClient) -> None:
+    """Close a replaced pool; its leaked connections may fail to close cleanly."""
+    try:
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            await http.aclose()
+    except Exception:
+        logger.debug("closing the replaced connection pool failed", exc_info=True)
 
 
 async def _drain(chunks: AsyncIterator[bytes]) -> None:

@@ -12,17 +12,18 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Generator
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import FeatureRequestError, JsonRpcException
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.protocol import lsp_method
 
 from deepseek_fim import __version__
 from deepseek_fim import settings as settings_mod
 from deepseek_fim.budget_tracker import MessageKind
 from deepseek_fim.documents import DocumentStore
+from deepseek_fim.lsp.jsonrpc_edge import JsonRpcEdgeProtocol
 from deepseek_fim.service import Completion, CompletionService
 from deepseek_fim.settings import Settings
 
@@ -43,33 +44,28 @@ _MESSAGE_TYPES = {
 }
 
 
-class DocumentSyncProtocol(LanguageServerProtocol):
+class DocumentSyncProtocol(JsonRpcEdgeProtocol):
     """pygls's protocol with text synchronisation left to our own document store.
 
     pygls rebuilds a document's whole text on each change (O(file) per keystroke); these overrides
-    skip its workspace copy and only run our handlers.
+    skip its workspace copy and only run our handlers. They are plain functions, not generators
+    like pygls's own: pygls keeps a future for every generator handler it runs.
     """
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
-    def lsp_text_document__did_open(
-        self, params: types.DidOpenTextDocumentParams
-    ) -> Generator[Any, Any, None]:
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> None:
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
-            yield handler, (params,), None
+            handler(params)
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(
-        self, params: types.DidChangeTextDocumentParams
-    ) -> Generator[Any, Any, None]:
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> None:
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
-            yield handler, (params,), None
+            handler(params)
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
-    def lsp_text_document__did_close(
-        self, params: types.DidCloseTextDocumentParams
-    ) -> Generator[Any, Any, None]:
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> None:
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
-            yield handler, (params,), None
+            handler(params)
 
 
 class DeepSeekFimServer(LanguageServer):
@@ -138,6 +134,19 @@ class DeepSeekFimServer(LanguageServer):
         if problems and problems != self._reported_problems:
             self.show(settings_mod.describe_problems(problems), "warning")
         self._reported_problems = problems
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Log a failure pygls reports; never pop it up (pygls sends window/showMessage).
+
+        From the read loop (source JsonRpcException) it is a body that could not be read as
+        JSON: that gets its ParseError answer. A failed request has had its error response
+        and pygls's log record already.
+        """
+        if source is JsonRpcException:
+            assert isinstance(self.protocol, JsonRpcEdgeProtocol)
+            self.protocol.reject_unparsable(error)
+        elif source is not FeatureRequestError:
+            logger.error("%s: %s", getattr(source, "__name__", source), error)
 
     def show(self, message: str, kind: MessageKind) -> None:
         """Show a message to the user (window/showMessage) and log it."""
@@ -236,6 +245,13 @@ def _accept_command(completion: Completion) -> types.Command:
         title="Accept DeepSeek completion",
         command=ACCEPT_COMMAND,
         arguments=[completion.completion_id],
+    )
+
+
+def _after(position: types.Position, replaced: str) -> types.Position:
+    """The end of an edit that replaces ``replaced`` (text on the line after ``position``)."""
+    return types.Position(
+        position.line, position.character + len(replaced.encode("utf-16-le")) // 2
     )
 
 
@@ -341,7 +357,7 @@ def create_language_server() -> DeepSeekFimServer:
             return types.InlineCompletionList(items=[])
         item = types.InlineCompletionItem(
             insert_text=completion.text,
-            range=types.Range(params.position, params.position),
+            range=types.Range(params.position, _after(params.position, completion.replace)),
             command=_accept_command(completion),
         )
         return types.InlineCompletionList(items=[item])
@@ -371,7 +387,8 @@ def create_language_server() -> DeepSeekFimServer:
             insert_text_format=types.InsertTextFormat.PlainText,
             text_edit=types.TextEdit(
                 range=types.Range(
-                    types.Position(params.position.line, max(start_char, 0)), params.position
+                    types.Position(params.position.line, max(start_char, 0)),
+                    _after(params.position, result.replace),
                 ),
                 new_text=new_text,
             ),
@@ -388,6 +405,8 @@ def create_language_server() -> DeepSeekFimServer:
     @server.command(RESUME_COMMAND)
     def resume(ls: DeepSeekFimServer, *args: Any) -> None:
         ls.service.budget.resume()
+        # After a top-up the balance has changed: read it now, not at the next completion.
+        ls.service.maybe_check_balance()
         ls.budget_changed()
 
     @server.command(REFRESH_BALANCE_COMMAND)
@@ -397,7 +416,14 @@ def create_language_server() -> DeepSeekFimServer:
 
     @server.feature(STATUS_REQUEST)
     def status(ls: DeepSeekFimServer, params: Any) -> dict[str, Any]:
-        return ls.service.status_payload()
+        payload = ls.service.status_payload()
+        # For the soak benchmark and the memory checks: what this process holds on to.
+        assert isinstance(ls.protocol, JsonRpcEdgeProtocol)
+        payload["process"] = {
+            "asyncioTasks": len(asyncio.all_tasks()),
+            "pendingFutures": ls.protocol.pending_futures,
+        }
+        return payload
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: DeepSeekFimServer, params: Any) -> None:

@@ -69,26 +69,73 @@ function M.visible(bufnr)
   return #api.nvim_buf_get_extmarks(bufnr or 0, ns, 0, -1, { limit = 1 }) > 0
 end
 
+--- What of the item is left to insert at the cursor, and how many bytes after the cursor its
+--- range replaces. The item's range is where the request was made: characters typed since then
+--- sit between its start and the cursor (the built-in hides them from the ghost text), and the
+--- closers the range covers have moved right by as many bytes. nil when the item cannot apply.
+---@param item vim.lsp.inline_completion.Item
+---@param row integer
+---@param col integer
+---@param line string
+---@return string|nil rest, integer replaced
+local function rest_at(item, row, col, line)
+  local insert = item.insert_text
+  if type(insert) == "table" then
+    insert = insert.value
+  end
+  if type(insert) ~= "string" then
+    return nil, 0
+  end
+  local range = item.range
+  if not range then
+    return insert, 0
+  end
+  if range.start.row ~= row or range.end_.row ~= row or range.start.col > col then
+    return nil, 0
+  end
+  local rest = text.strip_range_prefix(insert, line:sub(range.start.col + 1, col))
+  return rest, math.max(0, range.end_.col - range.start.col)
+end
+
+--- Insert the rest of the item at the cursor, replacing the closers its range covers.
+---@param item vim.lsp.inline_completion.Item
+---@return boolean
+local function accept_all(item)
+  local bufnr = api.nvim_get_current_buf()
+  local pos = api.nvim_win_get_cursor(0)
+  local row, col = pos[1] - 1, pos[2]
+  local line = api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ""
+  local rest, replaced = rest_at(item, row, col, line)
+  if not rest then
+    return false
+  end
+  local stop = math.min(#line, col + replaced)
+  api.nvim_buf_set_text(bufnr, row, col, row, stop, text.lines(rest))
+  local erow, ecol = text.end_position(row, col, rest)
+  api.nvim_win_set_cursor(0, { erow + 1, ecol })
+  local client = vim.lsp.get_client_by_id(item.client_id)
+  if item.command and client then
+    lsp.exec_cmd(client, item.command, bufnr)
+  end
+  return true
+end
+
 --- Insert part of the built-in's current item at the cursor and record the partial accept.
 ---@param item vim.lsp.inline_completion.Item
 ---@param kind "word"|"line"
 local function accept_part(item, kind)
   local bufnr = api.nvim_get_current_buf()
-  local insert = item.insert_text
-  if type(insert) == "table" then
-    insert = insert.value
-  end
   local pos = api.nvim_win_get_cursor(0)
   local row, col = pos[1] - 1, pos[2]
   local line = api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ""
-  local rest = insert
-  local range = item.range
-  if range and range.start.row == row and range.start.col <= col then
-    rest = text.strip_range_prefix(insert, line:sub(range.start.col + 1, col)) or insert
+  local rest = rest_at(item, row, col, line)
+  if not rest then
+    return
   end
   local part = kind == "word" and text.next_word(rest) or text.next_line(rest)
-  if part == "" then
-    part = rest
+  if part == "" or part == rest then
+    accept_all(item) -- the last part also replaces the closers the range covers
+    return
   end
   api.nvim_buf_set_text(bufnr, row, col, row, col, text.lines(part))
   local erow, ecol = text.end_position(row, col, part)
@@ -99,11 +146,8 @@ local function accept_part(item, kind)
     return
   end
   local id = (command.arguments or {})[1]
-  local n
-  if part ~= rest then
-    n = (accepted[id] or 0) + text.char_count(part)
-    accepted[id] = n
-  end
+  local n = (accepted[id] or 0) + text.char_count(part)
+  accepted[id] = n
   lsp.exec_cmd(client, text.accept_command(command, n) --[[@as lsp.Command]], bufnr)
 end
 
@@ -111,7 +155,9 @@ end
 ---@return boolean
 function M.accept(kind)
   if kind == "all" then
-    return vim.lsp.inline_completion.get()
+    -- Not the built-in's own accept: it writes the item at its range, which after typing into
+    -- the suggestion no longer matches the buffer (the rest would land after what was typed).
+    return vim.lsp.inline_completion.get({ on_accept = accept_all })
   end
   return vim.lsp.inline_completion.get({
     on_accept = function(item)

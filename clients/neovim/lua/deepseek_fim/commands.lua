@@ -36,6 +36,9 @@ M.subcommands = {
   restart = function()
     require("deepseek_fim").restart()
   end,
+  install = function()
+    require("deepseek_fim.install").install()
+  end,
 }
 
 ---@param args string[]

@@ -17,7 +17,7 @@
 ---@field hl_group string Highlight group of the ghost text.
 
 ---@class deepseek_fim.Config
----@field cmd string[] The language server command.
+---@field cmd string[]|nil The language server command (nil: the installed server, else `deepseek-fim-ls` on $PATH).
 ---@field api_key_cmd string|string[]|nil A command whose stdout is the API key (e.g. `pass show deepseek`).
 ---@field auto_start boolean Start the server for every file buffer.
 ---@field filetypes string[]|nil Only these filetypes (nil: all).
@@ -40,7 +40,7 @@ local M = {}
 
 ---@type deepseek_fim.Config
 M.defaults = {
-  cmd = { "deepseek-fim-ls" },
+  cmd = nil,
   api_key_cmd = nil,
   auto_start = true,
   filetypes = nil,
@@ -138,7 +138,12 @@ local function validate(opts)
     check_field("keymaps." .. name, key, is_key_or_false, false, "a key (string) or false")
   end
   for name in pairs(opts) do
-    if M.defaults[name] == nil and name ~= "api_key_cmd" and name ~= "filetypes" then
+    if
+      M.defaults[name] == nil
+      and name ~= "cmd"
+      and name ~= "api_key_cmd"
+      and name ~= "filetypes"
+    then
       error(("%s: unknown option"):format(name), 0)
     end
   end

@@ -25,6 +25,8 @@ local TRIGGER_AUTOMATIC = 2
 ---@field row integer 0-based row of the anchor.
 ---@field prefix string The anchor line's text before the anchor.
 ---@field text string What the shown item inserts at the anchor.
+---@field replaces string[] Each item's text after the anchor that it replaces (closers).
+---@field replace string What the shown item replaces after the cursor once accepted whole.
 ---@field accepted integer Characters accepted so far by partial accepts.
 
 ---@class deepseek_fim.GhostBuffer
@@ -65,33 +67,35 @@ local function byte_col(line, character, encoding)
   return ok and idx or #line
 end
 
---- The text an item inserts at (row, col), or nil when it cannot be shown there.
+--- The text an item inserts at (row, col) and the text after (row, col) its range replaces
+--- (auto-closed closers the item already contains), or nil when it cannot be shown there.
 ---@param item lsp.InlineCompletionItem
 ---@param row integer
 ---@param col integer
 ---@param line string
 ---@param encoding string
----@return string|nil
+---@return string|nil insert, string replaced
 local function item_text(item, row, col, line, encoding)
   local insert = item.insertText
   if type(insert) == "table" then
     insert = insert.value
   end
   if type(insert) ~= "string" then
-    return nil
+    return nil, ""
   end
   local range = item.range
   if not range then
-    return insert
+    return insert, ""
   end
-  if range.start.line ~= row then
-    return nil
+  if range.start.line ~= row or range["end"].line ~= row then
+    return nil, ""
   end
   local start = byte_col(line, range.start.character, encoding)
-  if start > col then
-    return nil
+  local stop = byte_col(line, range["end"].character, encoding)
+  if start > col or stop < col then
+    return nil, ""
   end
-  return text.strip_range_prefix(insert, line:sub(start + 1, col))
+  return text.strip_range_prefix(insert, line:sub(start + 1, col)), line:sub(col + 1, stop)
 end
 
 ---@param st deepseek_fim.GhostBuffer
@@ -225,12 +229,13 @@ function M.request(bufnr)
       return
     end
     local items = result.items or result
-    local kept, texts = {}, {}
+    local kept, texts, replaces = {}, {}, {}
     for _, item in ipairs(items) do
-      local t = item_text(item, row, col, line, encoding)
+      local t, replaced = item_text(item, row, col, line, encoding)
       if t and t ~= "" then
         kept[#kept + 1] = item
         texts[#texts + 1] = t
+        replaces[#replaces + 1] = replaced
       end
     end
     if #kept == 0 then
@@ -241,10 +246,12 @@ function M.request(bufnr)
       client_id = client.id,
       items = kept,
       texts = texts,
+      replaces = replaces,
       index = 1,
       row = row,
       prefix = line:sub(1, col),
       text = texts[1],
+      replace = replaces[1],
       accepted = 0,
     }
     M.refresh(bufnr)
@@ -396,7 +403,16 @@ function M.accept(kind)
   if part == "" then
     part = rest
   end
-  api.nvim_buf_set_text(bufnr, row, col, row, col, text.lines(part))
+  -- The last part replaces the closers its range covers; they still follow the cursor, since
+  -- typing and partial accepts insert before them.
+  local stop = col
+  if part == rest then
+    local line = api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ""
+    if sug.replace ~= "" and line:sub(col + 1, col + #sug.replace) == sug.replace then
+      stop = col + #sug.replace
+    end
+  end
+  api.nvim_buf_set_text(bufnr, row, col, row, stop, text.lines(part))
   local erow, ecol = text.end_position(row, col, part)
   api.nvim_win_set_cursor(0, { erow + 1, ecol })
   st.tick = api.nvim_buf_get_changedtick(bufnr)
@@ -444,6 +460,7 @@ function M.cycle(step)
   end
   sug.index = (sug.index - 1 + step) % #sug.items + 1
   sug.text = sug.texts[sug.index]
+  sug.replace = sug.replaces[sug.index]
   return M.refresh(bufnr)
 end
 

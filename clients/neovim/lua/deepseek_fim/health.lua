@@ -1,4 +1,5 @@
---- `:checkhealth deepseek_fim`: server found, key set, API answering, Neovim features in use.
+--- `:checkhealth deepseek_fim`: server found (and what `:DeepSeekFim install` installed, how to
+--- update it), key set, API answering, Neovim features in use.
 
 local config = require("deepseek_fim.config")
 local lsp = require("deepseek_fim.client")
@@ -13,16 +14,44 @@ local WARN_STATES = { low = true, throttled = true, offline = true, disabled = t
 
 local function check_server()
   health.start("deepseek-fim: language server")
-  local cmd = config.get().cmd
-  local exe = vim.fn.exepath(cmd[1])
-  if exe == "" then
-    health.error(("`%s` not found on $PATH"):format(cmd[1]), {
-      "Install the server: `pipx install deepseek-fim` (or `pip install -e .` in a clone)",
-      "Or set `cmd` in `require('deepseek_fim').setup({ cmd = { '/path/to/deepseek-fim-ls' } })`",
+  local server = require("deepseek_fim.server")
+  local install = require("deepseek_fim.install")
+  local found = server.command()
+  local info = install.info()
+  local root = install.repo_root()
+  local update = root
+      and ("update: `git -C %s pull`, then `:DeepSeekFim install` (lazy.nvim: `:Lazy update` runs it)"):format(
+        root
+      )
+    or "update: `:DeepSeekFim install` again"
+  if not found then
+    health.error("no server: `cmd` is not set, nothing installed, no `deepseek-fim-ls` on $PATH", {
+      "run `:DeepSeekFim install` (a private venv under stdpath('data') from this plugin's repository)",
+      "or set `cmd` in `require('deepseek_fim').setup({ cmd = { '/path/to/deepseek-fim-ls' } })`",
     })
-  else
-    health.ok(("server command: %s"):format(exe))
+    return
   end
+  local where = {
+    cmd = "the `cmd` option",
+    installed = "installed by :DeepSeekFim install",
+    PATH = "$PATH",
+  }
+  health.ok(("server: %s (%s)"):format(table.concat(found.cmd, " "), where[found.source]))
+  if info then
+    health.info(
+      ("installed: %s from %s%s with %s, on %s"):format(
+        tostring(info.version),
+        tostring(info.repo),
+        info.commit and (" at commit " .. info.commit) or "",
+        tostring(info.python),
+        tostring(info.date)
+      )
+    )
+    if found.source ~= "installed" then
+      health.info("the installed server is not used: " .. where[found.source] .. " comes first")
+    end
+  end
+  health.info(update)
 end
 
 local function check_key()

@@ -5,6 +5,7 @@
 
 local config = require("deepseek_fim.config")
 local lsp = require("deepseek_fim.client")
+local server = require("deepseek_fim.server")
 local status = require("deepseek_fim.status")
 
 local M = {}
@@ -50,7 +51,22 @@ local function start_rpc(dispatchers)
   if config.get().api_key_cmd then
     env.DEEPSEEK_API_KEY = M.api_key()
   end
-  return vim.lsp.rpc.start(config.get().cmd, dispatchers, { env = env })
+  local found = server.command()
+  if not found then
+    error(server.missing_message, 0)
+  end
+  return vim.lsp.rpc.start(found.cmd, dispatchers, { env = env })
+end
+
+--- The buffer's root, or nil (with a one-time hint) while there is no server to start.
+---@param bufnr integer
+---@return string|nil
+local function root_for(bufnr)
+  if not server.command() then
+    vim.notify_once(server.missing_message, vim.log.levels.WARN)
+    return nil
+  end
+  return vim.fs.root(bufnr, config.get().root_markers) or vim.fn.getcwd()
 end
 
 --- The server settings sent to the server (the `deepseekFim` section), with the client's state.
@@ -71,7 +87,13 @@ function M.lsp_config()
     name = lsp.name,
     cmd = start_rpc,
     filetypes = cfg.filetypes,
-    root_markers = cfg.root_markers,
+    -- A function (0.11+): no start, and one hint, until `:DeepSeekFim install` has run.
+    root_dir = function(bufnr, on_dir)
+      local root = root_for(bufnr)
+      if root then
+        on_dir(root)
+      end
+    end,
     -- One server for the whole editor: it completes from every open buffer.
     reuse_client = function(client, conf)
       return client.name == conf.name
@@ -104,7 +126,10 @@ function M.start(bufnr)
   local conf = has_011 and vim.deepcopy(vim.lsp.config[lsp.name] or M.lsp_config())
     or M.lsp_config()
   if type(conf.root_dir) ~= "string" then
-    conf.root_dir = vim.fs.root(bufnr, config.get().root_markers) or vim.fn.getcwd()
+    conf.root_dir = root_for(bufnr)
+    if not conf.root_dir then
+      return nil
+    end
   end
   return vim.lsp.start(conf, { bufnr = bufnr, reuse_client = conf.reuse_client })
 end

@@ -1,5 +1,5 @@
---- `:DeepSeekFim usage`: the server's `deepseekFim/status` (per-day ledger table and session
---- statistics) in a scratch buffer.
+--- `:DeepSeekFim usage`: the server's `deepseekFim/status` (per-day ledger table, session
+--- statistics and the chart of the `daily` series) in a scratch buffer.
 
 local lsp = require("deepseek_fim.client")
 
@@ -71,6 +71,30 @@ local function table_lines(rows)
   return out
 end
 
+--- The server's summary rows ([label, text]: money left, tokens left at your mix, used, pace,
+--- ...), aligned on their labels. The server writes the figures; nothing is formatted here.
+---@param summary any
+---@return string[]
+local function summary_lines(summary)
+  if type(summary) ~= "table" or #summary == 0 then
+    return {}
+  end
+  local width = 0
+  for _, row in ipairs(summary) do
+    width = math.max(width, vim.fn.strdisplaywidth(str(row[1])))
+  end
+  local out = {}
+  for _, row in ipairs(summary) do
+    local label = str(row[1])
+    out[#out + 1] = ("%s%s  %s"):format(
+      label,
+      string.rep(" ", width - vim.fn.strdisplaywidth(label)),
+      str(row[2])
+    )
+  end
+  return out
+end
+
 --- Lines of the usage report for a `deepseekFim/status` result.
 ---@param status table
 ---@return string[]
@@ -78,24 +102,24 @@ function M.render(status)
   local lines = { "DeepSeek FIM usage", "" }
   lines[#lines + 1] = ("State:      %s"):format(str(status.state))
   lines[#lines + 1] = ("Budget:     %s"):format(str(status.text))
-  if status.tooltip and status.tooltip ~= vim.NIL then
-    lines[#lines + 1] = ("            %s"):format(str(status.tooltip))
-  end
   if status.message and status.message ~= vim.NIL then
     lines[#lines + 1] = ("Action:     %s"):format(str(status.message))
   end
-  lines[#lines + 1] = ("Grant:      %s used of %s, %s left, %s days left (until %s)"):format(
-    int(status.usedTokens),
-    int(status.grantTokens),
-    int(status.remainingTokens),
-    str(status.daysLeft),
-    str(status.expiresOn)
-  )
-  lines[#lines + 1] = ("Cost:       %s %s"):format(str(status.cost), str(status.currency))
-  lines[#lines + 1] = ("Burn rate:  %s tokens/day, runs out %s"):format(
-    int(status.burnRatePerDay),
-    str(status.runOutOn)
-  )
+  local summary = summary_lines(status.summary)
+  if #summary > 0 then
+    lines[#lines + 1] = ""
+    vim.list_extend(lines, summary)
+  end
+  local balance = status.balance
+  if type(balance) == "table" then
+    lines[#lines + 1] = ("Account balance (DeepSeek, %s): %s %s (granted %s, topped up %s)"):format(
+      str(balance.checkedAt),
+      str(balance.total),
+      str(balance.currency),
+      str(balance.granted),
+      str(balance.toppedUp)
+    )
+  end
   local session = status.session
   if type(session) == "table" then
     lines[#lines + 1] = ""
@@ -146,6 +170,13 @@ function M.render(status)
   }
   for _, l in ipairs(table_lines(rows)) do
     lines[#lines + 1] = "  " .. l
+  end
+  local chart = require("deepseek_fim.chart").render(status.daily)
+  if #chart > 0 then
+    lines[#lines + 1] = ""
+    for _, l in ipairs(chart) do
+      lines[#lines + 1] = l == "" and "" or ("  " .. l):gsub("%s+$", "")
+    end
   end
   return lines
 end

@@ -1,6 +1,6 @@
 // Helpers of the end-to-end tests: the fake DeepSeek API, code-server with the .vsix, chromium.
 import { spawn, execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync, createWriteStream } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, existsSync, createWriteStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -170,16 +170,16 @@ export function writeUserSettings(sandbox, settings) {
   writeFileSync(join(sandbox.user, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
 }
 
-/** The environment of code-server: no key from the environment, an isolated ledger. */
-function codeServerEnv(sandbox) {
-  const env = { ...process.env, DEEPSEEK_FIM_DATA_DIR: sandbox.ledger };
+/** The environment of code-server: no key from the environment, an isolated ledger; `overrides` on top. */
+function codeServerEnv(sandbox, overrides = {}) {
+  const env = { ...process.env, DEEPSEEK_FIM_DATA_DIR: sandbox.ledger, ...overrides };
   delete env.DEEPSEEK_API_KEY;
   delete env.DEEPSEEK_BASE_URL;
   delete env.VSCODE_IPC_HOOK_CLI;
   return env;
 }
 
-export async function installVsix(sandbox) {
+export async function installVsix(sandbox, envOverrides = {}) {
   if (!existsSync(VSIX)) {
     throw new Error(`${VSIX} is missing: run "npm run package" first`);
   }
@@ -187,19 +187,19 @@ export async function installVsix(sandbox) {
     CODE_SERVER,
     ['--config', sandbox.config, '--user-data-dir', sandbox.user, '--extensions-dir', sandbox.extensions,
       '--install-extension', VSIX, '--force'],
-    { env: codeServerEnv(sandbox), timeout: 120000 },
+    { env: codeServerEnv(sandbox, envOverrides), timeout: 120000 },
   );
   return `${stdout}${stderr}`;
 }
 
-export async function startCodeServer(sandbox) {
+export async function startCodeServer(sandbox, envOverrides = {}) {
   const port = await freePort();
   const args = ['--config', sandbox.config, '--user-data-dir', sandbox.user, '--extensions-dir', sandbox.extensions,
     '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
     '--disable-workspace-trust', '--disable-getting-started-override', sandbox.workspace];
   const { child, kill } = spawnLogged(CODE_SERVER, args, {
     logFile: join(sandbox.root, 'code-server.log'),
-    env: codeServerEnv(sandbox),
+    env: codeServerEnv(sandbox, envOverrides),
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor('code-server to answer /healthz', async () => {
@@ -210,6 +210,18 @@ export async function startCodeServer(sandbox) {
     return response.ok;
   }, { timeoutMs: 60000, intervalMs: 250 });
   return { url, stop: kill };
+}
+
+/** The text of every file under `dir` whose name matches `pattern` (e.g. the output channel's log). */
+export function readLogs(dir, pattern) {
+  if (!existsSync(dir)) {
+    return '';
+  }
+  return readdirSync(dir, { recursive: true })
+    .map((name) => join(dir, String(name)))
+    .filter((path) => pattern.test(path) && statSync(path).isFile())
+    .map((path) => readFileSync(path, 'utf8'))
+    .join('\n');
 }
 
 export async function launchBrowser() {

@@ -98,12 +98,15 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     writeFileSync(join(sandbox.workspace, 'main.py'), 'def add(a, b):');
     // Here, not in its scenario: quick open does not list a file created after the workbench loaded.
     writeFileSync(join(sandbox.workspace, 'cancel.py'), 'def mul(a, b):\n    ');
+    writeFileSync(join(sandbox.workspace, 'log.js'), 'function main(a, b) {\n  console.log\n}\n');
     writeUserSettings(sandbox, {
       'deepseekFim.baseUrl': fake.url,
       'deepseekFim.server.command': SERVER_COMMAND,
       'deepseekFim.debounceMs': 30,
       'deepseekFim.dataDir': sandbox.ledger,
       'deepseekFim.grant.tokens': GRANT,
+      // The fake's own price row, so that the money the server counts is what the fake charged.
+      'deepseekFim.prices': { 'deepseek-flash': { hit: '0.0028', miss: '0.14', output: '0.28', currency: 'USD' } },
       'files.hotExit': 'off',
       'editor.inlineSuggest.enabled': true,
       'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
@@ -222,23 +225,33 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
   it('the status bar shows the budget figures matching the fake usage', async () => {
     let used = 0;
     let tooltip = '';
+    const compact = (text) => text.replace(/[,\u202f\u00a0 ]/g, '');
     // Recomputed on each poll: a completion may still be finishing.
     await waitFor('a tooltip with the used tokens of the fake log', async () => {
       used = usedTokens(await fake.fimRequests());
       tooltip = await statusTooltip();
-      return used > 0 && tooltip.replace(/[,\u202f\u00a0 ]/g, '').includes(`Used${used}of${GRANT}`);
+      return used > 0 && compact(tooltip).includes(`Tokensused:${used}(`);
     }, { timeoutMs: 15000, intervalMs: 500 }).catch(() => undefined);
     assert.ok(used > 0, 'the fake reported usage');
-    assert.ok(
-      tooltip.replace(/[,\u202f\u00a0 ]/g, '').includes(`Used${used}of${GRANT}`),
-      `the tooltip says ${used} of ${GRANT} used: ${tooltip}`,
-    );
+    assert.ok(compact(tooltip).includes(`Tokensused:${used}(`), `the tooltip says ${used} tokens used: ${tooltip}`);
     await shot('05-status-tooltip');
     await page.keyboard.press('Escape');
-    const remaining = (GRANT - used).toLocaleString('en-US');
-    assert.ok(tooltip.includes(`${remaining} left`), `the tooltip says ${remaining} left: ${tooltip}`);
+    // Money first: what the fake charged came off the USD 8.40 grant (4 decimals shown).
+    let charged = 0;
+    for (const { usage: u } of await fake.fimRequests()) {
+      if (u) {
+        charged += (u.prompt_cache_hit_tokens * 0.0028 + u.prompt_cache_miss_tokens * 0.14 + u.completion_tokens * 0.28) / 1e6;
+      }
+    }
+    const left = /Money left: (\d+\.\d+) USD of 8\.40/.exec(tooltip);
+    assert.ok(left, `the tooltip says the money left: ${tooltip}`);
+    assert.ok(Math.abs(Number(left[1]) - (8.4 - charged)) <= 0.00005 + 1e-9, `${left[1]} vs ${8.4 - charged}`);
+    assert.match(tooltip, /Tokens left: ≈[\d.]+[kMB]? at your mix/);
+    assert.match(tooltip, /Status bar: money left · ≈ that money in tokens at your mix · days to expiry/);
     const text = await statusText();
-    assert.match(text, /DeepSeek/);
+    const shown = /DeepSeek .*/.exec(text)?.[0] ?? '';
+    assert.match(shown, /^DeepSeek \$8\.\d\d ≈[\d.]+[kMB]? tok ?·? ?\d+d$/, `status text: ${text}`);
+    assert.ok(shown.length < 30, `under 30 characters: ${shown}`);
   });
 
   it('the usage view shows the session with the accepted completion', async () => {
@@ -256,6 +269,15 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     assert.match(session, /Accepted\s+1\b/, `the accept command reached the server: ${session}`);
     const days = await frame.locator('#days').innerText();
     assert.match(days, /\d{4}-\d{2}-\d{2}/);
+    // The charts of the server's daily series: today's bar, the used line, the grant line.
+    assert.equal(await frame.locator('#chart-daily g.day').count(), 1, 'one day with use: one bar');
+    const bar = await frame.locator('#chart-daily g.day title').first().textContent();
+    const used = usedTokens(await fake.fimRequests());
+    assert.match(bar ?? '', new RegExp(`: ${used.toLocaleString('en-US')} tokens`));
+    assert.equal(await frame.locator('#chart-grant polyline.used').count(), 1);
+    assert.match(await frame.locator('#chart-grant').innerHTML(), /grant [\d,]+/);
+    await frame.locator('#chart-daily').scrollIntoViewIfNeeded();
+    await shot('06b-usage-chart');
     await page.keyboard.press('Control+W');
   });
 
@@ -384,5 +406,34 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     assert.ok(withTyped.length >= 1, `a FIM prompt contains the typed text: ${JSON.stringify(fim.map((e) => e.body?.prompt))}`);
     assert.ok(withTyped.some((e) => e.status === 200 && e.completed), 'the fake answered it');
     timings.untitledScenarioMs = Date.now() - t0;
+  });
+
+  it('Tab on an answer that contains the auto-closed ")" leaves it once (the item range covers it)', async () => {
+    await fake.configure({ completion: 'a, b);', latency_ms: 0 });
+    await openFile('log.js');
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    // VS Code closes the bracket itself: the line is `  console.log()` with the cursor inside.
+    await page.keyboard.type('(');
+    const ghost = page.locator('.ghost-text-decoration, .ghost-text').first();
+    await ghost.waitFor({ state: 'visible', timeout: 20000 });
+    await shot('11-range-ghost-text');
+    await page.keyboard.press('Tab');
+    const line = page.locator('.monaco-editor .view-line').nth(1);
+    await waitFor('the call to be completed', async () => {
+      const text = (await line.innerText()).replace(/\u00a0/g, ' ');
+      return text.trimEnd() === '  console.log(a, b);';
+    });
+    await page.keyboard.press('Control+S');
+    const path = join(sandbox.workspace, 'log.js');
+    const expected = 'function main(a, b) {\n  console.log(a, b);\n}\n';
+    let saved = '';
+    await waitFor('log.js to be saved with the completion', () => {
+      saved = readFileSync(path, 'utf8');
+      return saved === expected;
+    }, { timeoutMs: 5000 }).catch(() => undefined);
+    assert.equal(saved, expected);
+    await shot('12-range-accepted');
   });
 });

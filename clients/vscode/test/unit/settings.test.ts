@@ -32,7 +32,7 @@ test('defaults map to the server settings without empty strings, client-only key
     temperature: 0,
     requestTimeoutMs: 10000,
     budgetDiagnostic: false,
-    grant: { tokens: 5000000, days: 30 },
+    grant: { currency: 'USD', tokens: 5000000, days: 30 },
   });
 });
 
@@ -41,7 +41,7 @@ test('contributed settings cover every server setting of architecture.md except 
   for (const key of [
     'baseUrl', 'dataDir', 'model', 'enabled', 'disabledLanguages', 'exclude', 'debounceMs', 'prefixTokens',
     'suffixTokens', 'maxTokensLine', 'maxTokensBlock', 'temperature', 'requestTimeoutMs', 'grant.tokens',
-    'grant.startDate', 'grant.days', 'prices', 'budgetDiagnostic', 'server.command', 'server.pythonPath',
+    'grant.amount', 'grant.currency', 'grant.startDate', 'grant.days', 'prices', 'budgetDiagnostic', 'server.command', 'server.pythonPath',
   ]) {
     assert.ok(keys.includes(key), `missing deepseekFim.${key}`);
   }
@@ -64,6 +64,7 @@ test('set values pass through, trimmed; the key is added from secret storage', (
     dataDir: '/tmp/ledger',
     debounceMs: 0,
     'grant.startDate': '2026-11-20',
+    'grant.amount': ' 12.50 ',
     prices: { 'deepseek-chat': { hit: 0.07, miss: 0.27, output: 1.1, currency: 'USD' } },
     'server.command': '/opt/ls',
   };
@@ -71,7 +72,13 @@ test('set values pass through, trimmed; the key is added from secret storage', (
   assert.equal(settings.baseUrl, 'http://127.0.0.1:8080');
   assert.equal(settings.dataDir, '/tmp/ledger');
   assert.equal(settings.debounceMs, 0, 'zero is a value, not "unset"');
-  assert.deepEqual(settings.grant, { tokens: 5000000, startDate: '2026-11-20', days: 30 });
+  assert.deepEqual(settings.grant, {
+    amount: '12.50',
+    currency: 'USD',
+    tokens: 5000000,
+    startDate: '2026-11-20',
+    days: 30,
+  });
   assert.deepEqual(settings.prices, values.prices);
   assert.equal(settings.apiKey, 'sk-fake-test-key');
   assert.ok(!('server' in settings) && !('server.command' in settings), 'client-only settings stay in the client');

@@ -7,8 +7,8 @@ function payload(state: BudgetState, kind: BudgetKind, extra: Partial<BudgetPayl
   return {
     state,
     kind,
-    text: `DeepSeek ${state} 4.62M · 23d`,
-    tooltip: 'Used 380,123 of 5,000,000 tokens (7.6%)\nCache hits 61%',
+    text: `DeepSeek ${state} $8.37 ≈67M tok · 23d`,
+    tooltip: 'Money left: 8.37 USD of 8.40 (99.6%)\nTokens left: ≈67M at your mix of the last 7 days',
     message: null,
     ...extra,
   };
@@ -30,11 +30,11 @@ const cases: [BudgetState, BudgetKind, string, 'warning' | 'error' | undefined][
 for (const [state, kind, icon, background] of cases) {
   test(`state ${state}: icon ${icon}, background ${background ?? 'none'}, text from the payload`, () => {
     const view = presentBudget(payload(state, kind));
-    assert.equal(view.text, `$(${icon}) DeepSeek ${state} 4.62M · 23d`);
+    assert.equal(view.text, `$(${icon}) DeepSeek ${state} $8.37 ≈67M tok · 23d`);
     assert.equal(view.background, background);
-    assert.match(view.tooltip, /Used 380,123 of 5,000,000 tokens \(7\.6%\)/);
+    assert.match(view.tooltip, /Money left: 8\.37 USD of 8\.40 \(99\.6%\) {2}\nTokens left: ≈67M at your mix/);
     assert.match(view.tooltip, new RegExp(`— ${state}`));
-    assert.ok(view.ariaLabel.startsWith(`DeepSeek ${state} 4.62M · 23d (${state})`), view.ariaLabel);
+    assert.ok(view.ariaLabel.startsWith(`DeepSeek ${state} $8.37 ≈67M tok · 23d (${state})`), view.ariaLabel);
   });
 }
 

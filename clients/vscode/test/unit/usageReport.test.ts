@@ -6,27 +6,36 @@ import { escapeHtml, renderUsageHtml, summaryRows } from '../../src/usageReport'
 const status: StatusPayload = {
   state: 'ok',
   kind: 'Normal',
-  text: 'DeepSeek 4.62M left · 23d',
+  text: 'DeepSeek $8.36 ≈23M tok · 23d',
   tooltip: '',
   grantTokens: 5_000_000,
   usedTokens: 380_123,
-  remainingTokens: 4_619_877,
-  remainingRatio: 0.924,
+  remainingTokens: 22_568_760,
+  remainingAmount: '8.3588',
+  remainingRatio: 0.9951,
   cost: '0.0412',
   currency: 'USD',
   cacheHitRatio: 0.61,
+  summary: [
+    ['Money left', "8.3588 USD of 8.40 (99.5%), from the ledger's cost at the price table"],
+    ['Tokens left', '≈22.6M at your mix of the last 7 days (0.3704 USD per 1M tokens)'],
+    ['Pace', '0.02 USD/day (≈54k tokens/day): lasts until the grant expires on 2026-12-20'],
+  ],
   balance: { isAvailable: true, total: '8.36', granted: '8.36', toppedUp: '0.00', currency: 'USD', checkedAt: 'now' },
   session: { requests: 12, cancelled: 3, errors: 0, shown: 9, accepted: 4, acceptanceRate: 0.444, cacheHitRatio: 0.5, latencyP50Ms: 420, latencyP95Ms: 900 },
   days: [{ date: '2026-11-27', requests: 12, hit: 1280, miss: 70, output: 12, cost: '0.0000170' }],
 };
 
-test('summary rows carry the grant figures formatted', () => {
-  const rows = Object.fromEntries(summaryRows(status));
-  assert.equal(rows.Used, '380,123 of 5,000,000 tokens');
-  assert.equal(rows.Remaining, '4,619,877 tokens (92.4%)');
-  assert.equal(rows['Cost so far'], '0.0412 USD');
-  assert.equal(rows['Cache-hit ratio'], '61.0%');
-  assert.match(rows['Account balance'] ?? '', /^8\.36 USD/);
+test("summary rows are the server's own text, in its order, escaped", () => {
+  const rows = summaryRows(status);
+  assert.deepEqual(
+    rows.map(([label]) => label),
+    ['State', 'Money left', 'Tokens left', 'Pace', 'Account balance'],
+  );
+  const byLabel = Object.fromEntries(rows);
+  assert.equal(byLabel['Money left'], '8.3588 USD of 8.40 (99.5%), from the ledger&#39;s cost at the price table');
+  assert.equal(byLabel['Tokens left'], '≈22.6M at your mix of the last 7 days (0.3704 USD per 1M tokens)');
+  assert.match(byLabel['Account balance'] ?? '', /^8\.36 USD/);
 });
 
 test('the page has the per-day table and session stats, and no script', () => {
@@ -42,7 +51,7 @@ test('missing figures show a dash and an empty ledger says so', () => {
   const html = renderUsageHtml({ state: 'noKey', kind: 'Warning', text: 'DeepSeek: no key', tooltip: '' }, 'x');
   assert.match(html, /No usage recorded/);
   assert.match(html, /No session statistics/);
-  assert.match(html, /— of — tokens/);
+  assert.match(html, /<td>State<\/td><td>noKey<\/td>/);
 });
 
 test('text from the server is escaped', () => {

@@ -1,0 +1,49 @@
+"""Step: what the document already has after the cursor line is not inserted again."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from deepseek_fim import syntax
+from deepseek_fim.context import FimContext
+from deepseek_fim.postprocess.candidate import Candidate, lines_after
+
+_COMPARED = 3
+
+
+def cut_suffix_overlap(candidate: Candidate, ctx: FimContext) -> Candidate | None:
+    """Cut the answer where it repeats the lines after the cursor.
+
+    Repairs the model writing on into the code that follows the cursor: its answer ends
+    with the next lines of the document (or their closing ``}``/``end``). The answer is cut
+    before the first line that starts a run equal to the following lines; a trailing
+    ``;``/``,`` difference (``};`` against ``}``) still counts as equal.
+    An answer that is only the following line(s) shows nothing.
+    """
+    following = lines_after(ctx, _COMPARED)
+    if not following or ("\n" not in candidate.text and ctx.line_prefix.strip()):
+        return candidate
+    lines = candidate.text.split("\n")
+    full = [ctx.line_prefix + lines[0], *lines[1:]]
+    for i, line in enumerate(full):
+        if not _same(line, following[0]):
+            continue
+        rest = [x for x in full[i + 1 :] if x.strip()]
+        if not all(_same(a, b) for a, b in zip(rest, following[1:], strict=False)):
+            continue
+        if len(rest) > len(following) - 1:
+            continue  # the answer goes on past what we can compare: not a copy
+        if i == 0:
+            return None  # the whole answer is the lines that follow
+        out = "\n".join(lines[:i]).rstrip()
+        return replace(candidate, text=out) if out.strip() else None
+    return candidate
+
+
+def _same(answer_line: str, document_line: str) -> bool:
+    a, b = answer_line.rstrip(), document_line.rstrip()
+    if a == b:
+        return True
+    if syntax.indent_of(a) != syntax.indent_of(b):
+        return False
+    return bool(a.strip()) and a.rstrip(";,") == b.rstrip(";,")

@@ -1,0 +1,132 @@
+"""Step: every line of a multi-line answer is indented for the block the cursor is in."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+from deepseek_fim import syntax
+from deepseek_fim.context import FimContext
+from deepseek_fim.postprocess.candidate import (
+    Candidate,
+    cursor_line_indent,
+    lines_after,
+    lines_before,
+)
+
+_DEFAULT_UNIT = 4
+_UNIT_SAMPLE = 30
+
+
+def normalize_indentation(candidate: Candidate, ctx: FimContext) -> Candidate | None:
+    """Indent every line of the answer for the block the cursor is in.
+
+    Repairs indentation the model got wrong relative to the cursor: the cursor line's indent
+    repeated on the first line (``    `` + ``    if x:``), a first line at column 0 inside a body,
+    every line shifted by one level, or a block written at column 0 after a header in an
+    indented line. When the right column cannot be told from the lines around, only the
+    repeated indent is removed.
+    """
+    text = candidate.text
+    lines = text.split("\n")
+    if ctx.line_prefix.strip():
+        return _after_code(candidate, ctx, lines)
+    prefix = ctx.line_prefix
+    first_indent = syntax.indent_of(lines[0])
+    if "\t" in prefix + first_indent or any("\t" in syntax.indent_of(x) for x in lines[1:]):
+        return _strip_repeated(candidate, prefix, lines)
+    expected = _expected_column(ctx)
+    if expected is None or expected < len(prefix):
+        return _strip_repeated(candidate, prefix, lines)
+    effective = len(prefix) + len(first_indent)
+    shift = expected - effective
+    first_opens = syntax.opens_block(lines[0])
+    others = [syntax.width(syntax.indent_of(x)) for x in lines[1:] if x.strip()]
+    head = " " * (expected - len(prefix)) + lines[0].lstrip(" ")
+    if not others:
+        return replace(candidate, text=head) if shift else candidate
+    unit = _indent_unit(ctx)
+    only_first = _fits(expected, others[0], first_opens)
+    all_lines = _fits(expected, others[0] + shift, first_opens) and min(others) + shift >= 0
+    if first_opens and only_first and all_lines:
+        # Both read as a body: the one a single indentation step deeper is right.
+        only_first = others[0] - expected == unit or others[0] + shift - expected != unit
+    if only_first:
+        new = [head, *lines[1:]]
+    elif all_lines:
+        new = [head, *(_shifted(x, shift) for x in lines[1:])]
+    elif not first_opens and others[0] > expected and min(others) >= others[0]:
+        # The first line sits right but the lines after it were pushed one level deeper.
+        new = [head, *(_shifted(x, expected - others[0]) for x in lines[1:])]
+    else:
+        return _strip_repeated(candidate, prefix, lines)
+    out = "\n".join(new)
+    return candidate if out == text else replace(candidate, text=out)
+
+
+def _fits(first_column: int, next_column: int, first_opens: bool) -> bool:
+    """A body is deeper than its header; a plain statement is followed by no deeper line."""
+    return next_column > first_column if first_opens else next_column <= first_column
+
+
+def _shifted(line: str, shift: int) -> str:
+    if not line.strip():
+        return line
+    indent = len(syntax.indent_of(line))
+    return " " * max(0, indent + shift) + line[indent:]
+
+
+def _strip_repeated(candidate: Candidate, prefix: str, lines: list[str]) -> Candidate | None:
+    """Drop the cursor line's indentation when the model repeated it on its first line."""
+    if not prefix or syntax.indent_of(lines[0]) != prefix:
+        return candidate
+    others = [len(syntax.indent_of(line)) for line in lines[1:] if line.strip()]
+    if others and min(others) > 2 * len(prefix):
+        return candidate
+    return replace(candidate, text="\n".join([lines[0][len(prefix) :], *lines[1:]]))
+
+
+def _after_code(candidate: Candidate, ctx: FimContext, lines: list[str]) -> Candidate | None:
+    """After a header on an indented line, a body the model wrote from column 0 is moved in."""
+    here = cursor_line_indent(ctx)
+    if len(lines) < 2 or not here or "\t" in here:
+        return candidate
+    body = [x for x in lines[1:] if x.strip()]
+    if not body or not syntax.opens_block(ctx.line_prefix + lines[0]):
+        return candidate
+    if syntax.is_closer_line(body[0]) or len(syntax.indent_of(body[0])) > len(here):
+        return candidate
+    if min(len(syntax.indent_of(x)) for x in body) != 0:
+        return candidate
+    moved = [lines[0], *((here + x if x.strip() else x) for x in lines[1:])]
+    return replace(candidate, text="\n".join(moved))
+
+
+def _expected_column(ctx: FimContext) -> int | None:
+    """The column the cursor's empty line should start at, when the lines around tell it."""
+    before = lines_before(ctx, 1)
+    after = lines_after(ctx, 1)
+    if not before:
+        return None
+    above = syntax.width(syntax.indent_of(before[0]))
+    below = syntax.width(syntax.indent_of(after[0])) if after else None
+    if syntax.opens_block(before[0]):
+        if below is not None and below > above:
+            return below
+        if syntax.width(ctx.line_prefix) > above:
+            return syntax.width(ctx.line_prefix)  # the editor indented the body already
+        return above + _indent_unit(ctx)
+    if below is None:
+        return None
+    if below == above:
+        return above
+    if below < above and syntax.is_closer_line(after[0]):
+        return above
+    return None
+
+
+def _indent_unit(ctx: FimContext) -> int:
+    """The document's indentation step: the smallest indent difference between lines above."""
+    widths = [syntax.width(syntax.indent_of(x)) for x in lines_before(ctx, _UNIT_SAMPLE)]
+    steps = [abs(a - b) for a, b in itertools.pairwise(widths) if a != b]
+    return min(steps) if steps else _DEFAULT_UNIT

@@ -1,0 +1,148 @@
+"""Language-neutral facts about lines of code: indentation, brackets, block headers and closers.
+
+The line/block decision (context.py) and the post-processing steps read code through these
+helpers. They look only at text (indentation, bracket balance, a few keywords), so they work for
+every language, including those with no grammar installed. tree-sitter-language-pack was tried
+for this: its 1.x wheels download each grammar from GitHub on first use (impossible offline, and
+a network call from an editor plugin the user did not ask for), and the 0.x wheels with bundled
+grammars weigh 20 MB; the heuristics below decide the cases the golden suite covers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+logger = logging.getLogger(__name__)
+
+PAIRS = {")": "(", "]": "[", "}": "{"}
+OPENERS = frozenset(PAIRS.values())
+CLOSERS = frozenset(PAIRS)
+_QUOTES = "\"'`"
+
+# A line that opens a block: ends with an opening bracket, ``:`` (Python, YAML), ``=>``, or a
+# Lua/Ruby/shell block word.
+_HEADER_END = re.compile(
+    r"(?:[{(\[:]|=>|\bthen|\bdo|\belse|\brepeat|^\s*(?:local\s+)?function\b[^()]*\([^)]*\))\s*$"
+)
+# A line whose first word starts a construct that has a body (a signature, a loop, a branch).
+_HEADER_START = re.compile(
+    r"^\s*(?:(?:pub(?:\([\w:]+\))?|async|export|default|static|public|private|protected|"
+    r"local|unsafe|const|final|abstract|override|inline|extern)\s+)*"
+    r"(?:def|class|fn|func|function|if|elif|else|for|while|with|try|except|finally|match|"
+    r"switch|impl|struct|enum|trait|interface|loop|catch|case|module|namespace|do)\b"
+)
+# Lines made only of closers, optionally followed by ``;``/``,``/``)`` runs (``});``), or a
+# block-ending keyword.
+_CLOSER_LINE = re.compile(r"^\s*(?:[)\]}]+[;,)\]]*|end[;,)]*|until\b.*|fi|done|esac)\s*$")
+# Keywords that continue the construct of the line above at the same indentation.
+_CONTINUATION = re.compile(r"^\s*(?:\}\s*)?(?:else|elif|elseif|except|finally|catch|case)\b")
+_IDENT_TAIL = re.compile(r"[\w.$]+$")
+
+
+def indent_of(line: str) -> str:
+    """The leading whitespace of ``line``."""
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def width(indent: str, tab: int = 4) -> int:
+    """The column ``indent`` reaches (tabs count as ``tab`` columns)."""
+    return sum(tab if ch == "\t" else 1 for ch in indent)
+
+
+def opens_block(line: str) -> bool:
+    """True when ``line`` ends a block header: its body follows on deeper-indented lines."""
+    code = strip_line_comment(line).rstrip()
+    return bool(code) and bool(_HEADER_END.search(code))
+
+
+def starts_construct(line: str) -> bool:
+    """True when ``line`` begins with a keyword whose construct has a body (``def``, ``fn``...)."""
+    return bool(_HEADER_START.match(line))
+
+
+def is_closer_line(line: str) -> bool:
+    """True for a line that only closes blocks (``}``, ``});``, ``end``)."""
+    return bool(_CLOSER_LINE.match(line))
+
+
+def continues_construct(line: str) -> bool:
+    """True for ``else``/``elif``/``except``/``catch`` lines that belong to the block above."""
+    return bool(_CONTINUATION.match(line))
+
+
+def strip_line_comment(line: str) -> str:
+    """``line`` without a trailing ``#``/``//``/``--`` comment (quoted text is respected)."""
+    quote = ""
+    escaped = False
+    for i, ch in enumerate(line):
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in _QUOTES:
+            quote = ch
+        elif (i == 0 or line[i - 1] in " \t") and (
+            ch == "#" or line.startswith(("// ", "-- "), i) or line[i:].rstrip() in ("//", "--")
+        ):
+            # Only after whitespace, so that `i--`, `this.#x` and `a//b` stay code.
+            return line[:i]
+    return line
+
+
+def bracket_debt(text: str) -> int:
+    """Unmatched brackets and unclosed quotes in ``text`` (quoted brackets are skipped)."""
+    stack: list[str] = []
+    unmatched = 0
+    quote = ""
+    escaped = False
+    for ch in text:
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in _QUOTES:
+            quote = ch
+        elif ch in OPENERS:
+            stack.append(ch)
+        elif ch in PAIRS:
+            if stack and stack[-1] == PAIRS[ch]:
+                stack.pop()
+            else:
+                unmatched += 1
+    return unmatched + len(stack) + (1 if quote else 0)
+
+
+def depth_change(line: str) -> tuple[int, int]:
+    """(lowest, final) bracket depth reached while reading ``line`` from depth 0."""
+    depth = lowest = 0
+    quote = ""
+    escaped = False
+    for ch in strip_line_comment(line):
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in _QUOTES:
+            quote = ch
+        elif ch in OPENERS:
+            depth += 1
+        elif ch in CLOSERS:
+            depth -= 1
+            lowest = min(lowest, depth)
+    return lowest, depth
+
+
+def identifier_tail(text: str) -> str:
+    """The identifier (dots allowed: ``cfg.ge``) that ``text`` ends with, or ''."""
+    found = _IDENT_TAIL.search(text)
+    return found.group(0) if found else ""

@@ -30,13 +30,15 @@ OPENERS = frozenset(":{([,=")
 # languages people complete most; a word that is a keyword in one and a name in another only
 # shortens one wait.
 KEYWORDS = frozenset(
-    """
-    and as assert async await break case catch class const continue def del do elif else
-    except export extends finally fn for from func function go if impl import in is lambda let
-    local match mod new not or pub raise return static struct switch then throw try type use
-    var while with yield
-    """.split()
-)
+    (
+        "and", "as", "assert", "async", "await", "break", "case", "catch", "class", "const",
+        "continue", "def", "del", "do", "elif", "else", "except", "export", "extends", "finally",
+        "fn", "for", "from", "func", "function", "go", "if", "impl", "import", "in", "is",
+        "lambda", "let", "local", "match", "mod", "new", "not", "or", "pub", "raise", "return",
+        "static", "struct", "switch", "then", "throw", "try", "type", "use", "var", "while",
+        "with", "yield",
+    )
+)  # fmt: skip
 
 _LAST_WORD = re.compile(r"([A-Za-z_]\w*) $")
 

@@ -15,9 +15,10 @@ typist looks: when the ghost text is exactly the start of what it was going to t
 Tab; otherwise it types on. The buffer must equal the original file at the end.
 
 Printed per configuration (each on the same regions and cadence, back to back in one run):
-- median time from the start of a pause (the last key) to a visible, correct ghost text,
-  among the pauses that got one (p25-p75 beside it);
-- the share of pauses with a correct ghost text on screen when the typist went on;
+- median time from the start of a pause (the last key) to visible ghost text for the place
+  (the oracle's answer there, right or wrong, not an older suggestion still on screen), among
+  the pauses that got one (p25-p75 beside it);
+- the share of pauses with such ghost text on screen when the typist went on;
 - FIM requests sent, and aborted after they were sent (the client went away before the answer);
 - tokens (cache hit + miss + output, as the fake billed them) per hour of typing;
 - the prompt cache-hit ratio; tokens per accepted character.
@@ -59,6 +60,7 @@ from typing import Any
 import pynvim  # type: ignore[import-untyped]
 
 from deepseek_fim.testing.fake_deepseek import FakeDeepSeek
+from deepseek_fim.testing.fake_oracle import first_lines, spoil
 
 REPO = Path(__file__).resolve().parents[1]
 LUA_HELPER = Path(__file__).resolve().with_name("editor_typing.lua")
@@ -238,7 +240,7 @@ class Pause:
     gap_s: float
     ghost: bool  # any ghost text on screen
     correct: bool  # the ghost text was the start of what the typist was going to type
-    latency_ms: float | None  # from the last key to the correct ghost text
+    latency_ms: float | None  # from the last key to the ghost text for this place, if any
 
 
 @dataclass
@@ -364,7 +366,7 @@ def run_region(config: Config, region: Region, args: argparse.Namespace) -> RunR
                 lua("require('bench_editor_typing').naive_attach(vim.api.nvim_get_current_buf())")
             before = region.original[: region.start]
             nvim.current.window.cursor = (region.start_row(), 0)
-            type_region(nvim, region, before, args.seed, result)
+            type_region(nvim, region, before, args, result)
             time.sleep(0.3)
             text = lua("return require('bench_editor_typing').buffer_text()")
             result.buffer_ok = text == region.original
@@ -381,11 +383,16 @@ def run_region(config: Config, region: Region, args: argparse.Namespace) -> RunR
 
 
 def type_region(
-    nvim: pynvim.Nvim, region: Region, before: str, seed: int, result: RunResult
+    nvim: pynvim.Nvim,
+    region: Region,
+    before: str,
+    args: argparse.Namespace,
+    result: RunResult,
 ) -> None:
     """Type the region key by key, looking at the ghost text at every pause."""
     lua = nvim.exec_lua
     state_of = "return require('bench_editor_typing').state()"
+    seed, oracle_lines = args.seed, args.oracle_lines
     nvim.input("i")
     wait_for(lambda: nvim.api.get_mode()["mode"] == "i", 5, "insert mode")
     keys_sent = int(lua(state_of)["keys"])
@@ -402,7 +409,11 @@ def type_region(
                 result.problems.append(f"keys not processed at a pause ({region.name}:{offset})")
             ghost = state["text"] if isinstance(state["text"], str) else None
             correct = bool(ghost) and rest.startswith(ghost or "")
-            latency = max(0.0, (state["since"] - state["last_key"]) / 1e6) if correct else None
+            # A ghost for this place: right, or the oracle's wrong answer here (both possibly
+            # cut short by the server); not an older suggestion the editor still shows.
+            wrong = spoil(first_lines(rest, oracle_lines))
+            here = correct or (bool(ghost) and bool(wrong) and wrong.startswith(ghost or ""))
+            latency = max(0.0, (state["since"] - state["last_key"]) / 1e6) if here else None
             result.pauses.append(Pause(gap, ghost is not None, correct, latency))
             if correct and ghost:
                 nvim.input("<Tab>")
@@ -457,6 +468,7 @@ class Summary:
     tokens_per_hour: float
     cache_hit: float
     tokens_per_accepted_char: float | None
+    accepts: int
     accepted_chars: int
     typed_keys: int
     tokens: int
@@ -502,6 +514,7 @@ def summarize(label: str, runs: list[RunResult]) -> Summary:
         tokens_per_hour=overall["tokens_per_hour"] or 0.0,
         cache_hit=overall["cache_hit"] or 0.0,
         tokens_per_accepted_char=overall["tokens_per_accepted_char"],
+        accepts=sum(r.accepts for r in runs),
         accepted_chars=sum(r.accepted_chars for r in runs),
         typed_keys=sum(r.typed_keys for r in runs),
         tokens=sum(r.hit + r.miss + r.out for r in runs),
@@ -560,7 +573,10 @@ def print_table(summaries: list[Summary]) -> None:
                 + spread(s, "tokens_per_accepted_char", one)
             ),
         ),
-        ("accepted chars / typed keys", lambda s: f"{s.accepted_chars} / {s.typed_keys}"),
+        (
+            "accepts / chars accepted / keys typed",
+            lambda s: f"{s.accepts} / {s.accepted_chars} / {s.typed_keys}",
+        ),
         ("buffers equal to the file at the end", lambda s: f"{s.buffers_ok} of {s.runs}"),
     ]
     width = max(len(r[0]) for r in rows)
@@ -629,7 +645,7 @@ def main() -> None:
         Path(args.json).write_text(
             json.dumps(
                 {
-                    "args": vars(args),
+                    "args": {k: str(v) for k, v in vars(args).items()},
                     "summaries": [asdict(s) for s in summaries],
                     "runs": {k: [asdict(r) for r in v] for k, v in runs.items()},
                 },

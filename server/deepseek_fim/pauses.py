@@ -5,7 +5,7 @@ aborted by the next key, and DeepSeek may bill its prompt); every millisecond of
 millisecond the user waits at a real pause. Typists pause at the start of a line, after an
 opening bracket, a colon, a comma or `=`, after a keyword and a space, and after accepting a
 suggestion: there is no wait. Elsewhere (inside a word, after an operator, a dot, a closing
-bracket) the whole `debounceMs` applies: measured with bench/bench_editor_typing.py, a shorter
+bracket) the whole `debounceMs` applies: measured with bench/bench_editor_pauses.py, a shorter
 wait there mostly sent requests that the next key aborted.
 
 Pure functions of the text before the cursor; the service decides when a suggestion was just

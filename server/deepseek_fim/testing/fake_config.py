@@ -37,9 +37,9 @@ class FakeConfig:
     price_cache_miss: str = "0.14"
     price_output: str = "0.28"
     max_output_tokens: int = 4096
-    # Oracle mode (benchmarks): answer with the true continuation found in one of these texts
-    # (see fake_oracle); the fixed `completion` answers when no text fits.
-    oracle_texts: tuple[str, ...] = ()
+    # Oracle mode of bench_editor_pauses: answer what follows the cursor in one of these texts
+    # (see fake_oracle_files); the fixed `completion` answers when no text fits.
+    oracle_files: tuple[str, ...] = ()
     # At most this many lines with content in an oracle answer (0: up to the request's suffix).
     oracle_lines: int = 0
     # The share of places where the oracle is right; elsewhere its answer starts right and
@@ -67,7 +67,7 @@ class FakeConfig:
         """Return the config as JSON-ready data (the API key itself is masked)."""
         data = dataclasses.asdict(self)
         data["models"] = list(self.models)
-        data["oracle_texts"] = list(self.oracle_texts)
+        data["oracle_files"] = list(self.oracle_files)
         if self.api_key is not None:
             data["api_key"] = "***"
         return data
@@ -160,7 +160,7 @@ _COERCERS: dict[str, Callable[[Any], Any]] = {
     "price_cache_miss": _decimal_text,
     "price_output": _decimal_text,
     "max_output_tokens": _positive,
-    "oracle_texts": _texts,
+    "oracle_files": _texts,
     "oracle_lines": _count,
     "oracle_accuracy": _fraction,
     "oracle_seed": _count,

@@ -1,9 +1,11 @@
-"""The fake's oracle mode: answer a FIM request with the true continuation of a known file.
+"""The fake's `oracle_files` mode: answer a FIM request with what the typist will type next.
 
-Benchmarks replay a typist who retypes a region of a real file; the oracle knows the whole file,
-finds where the prompt ends in it, and answers with what the typist is about to type: the text
-from the cursor up to where the request's suffix begins. That is the best a model could answer,
-so what a benchmark measures is the cost and timing of the machinery around the model.
+bench/bench_editor_pauses.py replays a typist who retypes a region of a real file; the oracle
+knows the whole file, finds where the prompt ends in it, and answers with what the typist is
+about to type: the text from the cursor up to where the request's suffix begins (unlike
+`oracle_text` in fake_oracle.py, which reads on to a blank line), one line at a time if told so,
+and wrong at a fixed share of places if told so. With a right answer the benchmark measures the
+cost and timing of the machinery around the model.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ _SUFFIX_CHARS = 200
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
 
-def oracle_answer(texts: Sequence[str], prompt: str, suffix: str) -> str | None:
+def true_continuation(texts: Sequence[str], prompt: str, suffix: str) -> str | None:
     """Return the true continuation between `prompt` and `suffix`, or None if no text fits."""
     found = locate(texts, prompt, suffix)
     return None if found is None else texts[found.text][found.cursor : found.end]

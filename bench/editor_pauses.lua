@@ -1,4 +1,4 @@
---- Instruments a Neovim for bench_editor_typing.py: when ghost text became visible, when the last
+--- Instruments a Neovim for bench_editor_pauses.py: when ghost text became visible, when the last
 --- key arrived, and (for the naive baseline) a client with no delay and no reuse.
 ---
 --- Loaded with `dofile` after the plugin; returns a module the benchmark calls over RPC.
@@ -206,11 +206,11 @@ function M.naive_attach(bufnr)
   })
   vim.keymap.set("i", "<Tab>", function()
     if naive.text then
-      return "<Cmd>lua require('bench_editor_typing').naive_accept()<CR>"
+      return "<Cmd>lua require('bench_editor_pauses').naive_accept()<CR>"
     end
     return "<Tab>"
   end, { buffer = bufnr, expr = true, replace_keycodes = true })
 end
 
-package.loaded["bench_editor_typing"] = M
+package.loaded["bench_editor_pauses"] = M
 return M

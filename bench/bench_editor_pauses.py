@@ -23,11 +23,11 @@ Printed per configuration (each on the same regions and cadence, back to back in
 - tokens (cache hit + miss + output, as the fake billed them) per hour of typing;
 - the prompt cache-hit ratio; tokens per accepted character.
 The range across regions is shown in brackets. Configurations: `default` (the plugin's and the
-server's defaults), `naive` (a client in editor_typing.lua that asks at every keystroke and
+server's defaults), `naive` (a client in editor_pauses.lua that asks at every keystroke and
 clears what is shown at every key; the server's debounce is 0) and, with `--previous DIR`,
 `previous` (the defaults of another checkout with its own .venv, e.g. `git archive main`).
 
-Usage: bench_editor_typing.py [--quick] [--versions 0.12,0.11] [--configs default,naive]
+Usage: bench_editor_pauses.py [--quick] [--versions 0.12,0.11] [--configs default,naive]
          [--previous DIR]
          [--regions N] [--repeat N] [--seed N] [--latency-ms 300] [--cache-build-ms 2000]
          [--oracle-lines 1] [--oracle-accuracy 0.6] [--json FILE]
@@ -60,10 +60,10 @@ from typing import Any
 import pynvim  # type: ignore[import-untyped]
 
 from deepseek_fim.testing.fake_deepseek import FakeDeepSeek
-from deepseek_fim.testing.fake_oracle import first_lines, spoil
+from deepseek_fim.testing.fake_oracle_files import first_lines, spoil
 
 REPO = Path(__file__).resolve().parents[1]
-LUA_HELPER = Path(__file__).resolve().with_name("editor_typing.lua")
+LUA_HELPER = Path(__file__).resolve().with_name("editor_pauses.lua")
 CACHE = Path(os.environ.get("DEEPSEEK_FIM_CACHE", REPO / ".cache"))
 VENV_BIN = Path(sys.executable).parent
 FAKE_KEY = "sk-fake-bench-key"
@@ -342,7 +342,7 @@ def run_region(config: Config, region: Region, args: argparse.Namespace) -> RunR
             completion="",
             latency_ms=args.latency_ms,
             cache_build_ms=args.cache_build_ms,
-            oracle_texts=[region.original],
+            oracle_files=[region.original],
             oracle_lines=args.oracle_lines,
             oracle_accuracy=args.oracle_accuracy,
             oracle_seed=args.seed,
@@ -363,12 +363,12 @@ def run_region(config: Config, region: Region, args: argparse.Namespace) -> RunR
                 "the deepseek_fim client",
             )
             if config.naive:
-                lua("require('bench_editor_typing').naive_attach(vim.api.nvim_get_current_buf())")
+                lua("require('bench_editor_pauses').naive_attach(vim.api.nvim_get_current_buf())")
             before = region.original[: region.start]
             nvim.current.window.cursor = (region.start_row(), 0)
             type_region(nvim, region, before, args, result)
             time.sleep(0.3)
-            text = lua("return require('bench_editor_typing').buffer_text()")
+            text = lua("return require('bench_editor_pauses').buffer_text()")
             result.buffer_ok = text == region.original
             if not result.buffer_ok:
                 result.problems.append("the buffer differs from the original file at the end")
@@ -391,7 +391,7 @@ def type_region(
 ) -> None:
     """Type the region key by key, looking at the ghost text at every pause."""
     lua = nvim.exec_lua
-    state_of = "return require('bench_editor_typing').state()"
+    state_of = "return require('bench_editor_pauses').state()"
     seed, oracle_lines = args.seed, args.oracle_lines
     nvim.input("i")
     wait_for(lambda: nvim.api.get_mode()["mode"] == "i", 5, "insert mode")

@@ -1,4 +1,4 @@
-"""The fake DeepSeek API's benchmark options: oracle answers and a prefix cache that takes time."""
+"""The fake DeepSeek API's `oracle_files` answers and a prefix cache that takes time to build."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import httpx
 import pytest
 
 from deepseek_fim.testing.fake_deepseek import FakeDeepSeek
-from deepseek_fim.testing.fake_oracle import (
+from deepseek_fim.testing.fake_oracle_files import (
     Continuation,
     first_lines,
     is_right,
-    oracle_answer,
     spoil,
+    true_continuation,
 )
 from deepseek_fim.testing.fake_tokens import PrefixCache, tokenize
 
@@ -31,39 +31,39 @@ FILE = (
 )
 
 
-# --- oracle_answer ---
+# --- true_continuation ---
 
 
 def test_answer_runs_from_the_cursor_to_where_the_suffix_begins() -> None:
     # The typist retypes the body of add(); the rest of the file is the suffix.
     prompt = "# Path: calc.py\nimport os\n\ndef add(a, b):\n    to"
     suffix = "\n\ndef sub(a, b):\n    return a - b\n"
-    assert oracle_answer([FILE], prompt, suffix) == "tal = a + b\n    return total"
+    assert true_continuation([FILE], prompt, suffix) == "tal = a + b\n    return total"
 
 
 def test_answer_inside_a_line_stops_where_the_suffix_goes_on() -> None:
     prompt = "def add(a, b):\n    total = "
-    assert oracle_answer([FILE], prompt, "\n    return total\n") == "a + b"
+    assert true_continuation([FILE], prompt, "\n    return total\n") == "a + b"
 
 
 def test_an_empty_suffix_answers_to_the_end_of_the_text() -> None:
-    assert oracle_answer([FILE], "def sub(a, b):\n    return ", "") == "a - b\n"
+    assert true_continuation([FILE], "def sub(a, b):\n    return ", "") == "a - b\n"
 
 
 def test_a_repeated_prompt_end_is_resolved_by_the_suffix() -> None:
     text = "x = 1\nreturn a\nfirst\nx = 1\nreturn a\nsecond\n"
-    assert oracle_answer([text], "x = 1\nret", "\nsecond\n") == "urn a"
-    assert oracle_answer([text], "x = 1\nret", "\nfirst\n") == "urn a"
+    assert true_continuation([text], "x = 1\nret", "\nsecond\n") == "urn a"
+    assert true_continuation([text], "x = 1\nret", "\nfirst\n") == "urn a"
 
 
 def test_the_text_that_holds_the_prompt_answers() -> None:
     other = "something else entirely\n"
-    assert oracle_answer([other, FILE], "def sub(a, b):\n    ", "") == "return a - b\n"
+    assert true_continuation([other, FILE], "def sub(a, b):\n    ", "") == "return a - b\n"
 
 
 def test_no_answer_when_the_prompt_is_not_in_any_text() -> None:
-    assert oracle_answer([FILE], "def mul(a, b):\n    ", "") is None
-    assert oracle_answer([FILE], "", "x") is None
+    assert true_continuation([FILE], "def mul(a, b):\n    ", "") is None
+    assert true_continuation([FILE], "", "x") is None
 
 
 # --- the fake in oracle mode ---
@@ -71,7 +71,7 @@ def test_no_answer_when_the_prompt_is_not_in_any_text() -> None:
 
 @pytest.fixture
 def fake() -> Iterator[FakeDeepSeek]:
-    with FakeDeepSeek(completion="fallback", oracle_texts=[FILE]) as server:
+    with FakeDeepSeek(completion="fallback", oracle_files=[FILE]) as server:
         yield server
 
 
@@ -100,11 +100,11 @@ def test_the_fixed_completion_answers_what_the_oracle_cannot(fake: FakeDeepSeek)
     assert fim(fake, "nowhere in the file", "")["choices"][0]["text"] == "fallback"
 
 
-def test_oracle_texts_can_be_set_over_http(fake: FakeDeepSeek) -> None:
-    response = httpx.post(f"{fake.url}/_fake/config", json={"oracle_texts": ["a = 1\nb = 2\n"]})
+def test_oracle_files_can_be_set_over_http(fake: FakeDeepSeek) -> None:
+    response = httpx.post(f"{fake.url}/_fake/config", json={"oracle_files": ["a = 1\nb = 2\n"]})
     assert response.status_code == 200
     assert fim(fake, "a = 1\nb = ", "\n")["choices"][0]["text"] == "2"
-    bad = httpx.post(f"{fake.url}/_fake/config", json={"oracle_texts": "not a list"})
+    bad = httpx.post(f"{fake.url}/_fake/config", json={"oracle_files": "not a list"})
     assert bad.status_code == 400
 
 

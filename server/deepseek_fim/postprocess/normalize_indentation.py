@@ -32,6 +32,10 @@ def normalize_indentation(candidate: Candidate, ctx: FimContext) -> Candidate | 
     if ctx.line_prefix.strip():
         return _after_code(candidate, ctx, lines)
     prefix = ctx.line_prefix
+    if ctx.line_suffix.strip():
+        # Typed in front of a line's own text: its indentation after the cursor says nothing of
+        # the column the answer starts at, and the lines around are not this line's block.
+        return _strip_repeated(candidate, prefix, lines)
     first_indent = syntax.indent_of(lines[0])
     if "\t" in prefix + first_indent or any("\t" in syntax.indent_of(x) for x in lines[1:]):
         return _strip_repeated(candidate, prefix, lines)

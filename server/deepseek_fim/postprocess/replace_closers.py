@@ -22,7 +22,8 @@ def replace_closers(candidate: Candidate, ctx: FimContext) -> Candidate | None:
     When the answer ends with exactly those characters they are cut from the text instead
     (the range stays empty). A closer the answer needs for its own brackets (``print(|)`` +
     ``foo(a)``) is left in the document. Tolerates a trailing ``;``/``,`` the answer adds. An
-    answer that ends with the whole rest of the line inserts it once.
+    answer that ends with the whole rest of the line inserts it once. Closers behind
+    whitespace are not auto-pairs and are never covered.
     """
     suffix = ctx.line_suffix
     tail = suffix.rstrip()
@@ -45,6 +46,10 @@ def replace_closers(candidate: Candidate, ctx: FimContext) -> Candidate | None:
         cut = written[: len(written) - len(rest)]
         if syntax.bracket_debt(before + cut + suffix) <= debt_kept:
             return replace(candidate, text=head + sep + cut)
+    if suffix[:1].isspace():
+        # Auto-pairs sit right at the cursor; a closer behind whitespace (the `)` of a call
+        # opened lines above, with the cursor typed in front of its indent) is the code's own.
+        return candidate
     best: tuple[int, int] | None = None  # (debt, characters replaced)
     for size in range(len(tail), 0, -1):
         covered = tail[:size]

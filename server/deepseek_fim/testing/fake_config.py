@@ -21,6 +21,8 @@ class FakeConfig:
     """Behaviour of the fake; prices are USD per 1M tokens (the V4-Flash row)."""
 
     completion: str = "return a + b"
+    # Oracle mode (benchmarks): answer the true continuation of this text after the prompt.
+    oracle_text: str | None = None
     latency_ms: float = 0.0
     chunk_delay_ms: float = 0.0
     keepalive_lines: int = 0
@@ -145,6 +147,7 @@ def _flag(value: Any) -> bool:
 
 _COERCERS: dict[str, Callable[[Any], Any]] = {
     "completion": _text,
+    "oracle_text": _optional_text,
     "latency_ms": _number,
     "chunk_delay_ms": _number,
     "keepalive_lines": _count,

@@ -37,6 +37,7 @@ from deepseek_fim.testing.fake_http import (
     read_request,
     response_head,
 )
+from deepseek_fim.testing.fake_oracle import oracle_answer
 from deepseek_fim.testing.fake_oracle_files import first_lines, is_right, locate, spoil
 from deepseek_fim.testing.fake_state import FakeState, LogEntry
 from deepseek_fim.testing.fake_tokens import tokenize
@@ -470,7 +471,9 @@ class FakeServer:
 
 
 def _answer(config: FakeConfig, body: FimBody) -> str:
-    """The model's text before stops and max_tokens: the oracle's, else the fixed completion."""
+    """The model's text before stops and max_tokens: an oracle's, else the fixed completion."""
+    if config.oracle_text is not None:
+        return oracle_answer(config.oracle_text, body.prompt) or ""
     texts = config.oracle_files
     found = locate(texts, body.prompt, body.suffix) if texts else None
     if found is None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from deepseek_fim import context, postprocess, privacy
+from deepseek_fim import context, pauses, postprocess, privacy
 from deepseek_fim.budget.ledger import percentile
 from deepseek_fim.budget.pace import Pace
 from deepseek_fim.budget_tracker import BudgetTracker, MessageKind
@@ -145,6 +145,9 @@ class CompletionService:
         self._masker = privacy.LineMasker()
         self._ignore_files = IgnoreFiles()
         self._prepared: dict[str, Prepared] = {}
+        # (uri, version) of the document when a suggestion was last accepted in it: the next
+        # request there, before any keystroke, is at a pause (the user reads what came in).
+        self._accepted_in: tuple[str, int] | None = None
         self._build_client(settings)
 
     @property
@@ -252,11 +255,16 @@ class CompletionService:
             return Completion(text, completion_id, line_prefix, replaced)
         version = document.version
         # Pacing (when the grant would run out before it expires) waits longer mid-word and
-        # sends smaller windows; otherwise it hands the settings back unchanged.
+        # sends smaller windows; otherwise it hands the settings back unchanged. Where typists
+        # pause (a line start, after an opener or a keyword, right after an accept) there is
+        # no wait at all (pauses.py).
         pace = self.budget.pace()
-        mid_word = _MID_WORD.search(line_prefix) is not None
-        delay = pace.debounce_ms(self._settings.debounce_ms, mid_word=mid_word) / 1000
-        delay = delay if debounce else 0.0
+        delay = 0.0
+        if debounce:
+            mid_word = _MID_WORD.search(line_prefix) is not None
+            debounce_ms = pace.debounce_ms(self._settings.debounce_ms, mid_word=mid_word)
+            just_accepted = self._accepted_in == (uri, version)
+            delay = pauses.pause_delay(line_prefix, debounce_ms / 1000, just_accepted=just_accepted)
         before_debounce = time.perf_counter() - started
         if delay > 0:
             # The debounce is idle time: prepare the prompt in it (right after this handler
@@ -531,6 +539,9 @@ class CompletionService:
             return
         chars = accepted_chars if isinstance(accepted_chars, int) else None
         self.budget.accepted(completion_id, chars)
+        active = self.documents.get(self._recent[-1]) if self._recent else None
+        if active is not None:
+            self._accepted_in = (active.uri, active.version)
 
     def document_closed(self, uri: str) -> None:
         """Forget everything about a closed document."""

@@ -42,12 +42,14 @@ async def test_completion_request_gets_the_same_text(session, fake):
 
 
 async def test_rapid_typing_sends_at_most_two_requests(server_env, fake):
+    fake.configure(completion=" = a + b")
     session = await Session.start(server_env, {"debounceMs": 250})
     try:
-        session.open(URI, SOURCE)
+        session.open(URI, SOURCE + "t")
         futures = []
         previous = None
-        for char in "return a ":
+        # Inside a word the whole debounce applies (a keyword or a bracket would end it).
+        for char in "otal_sum":
             session.type_text(URI, char)
             msg_id, future = session.request_inline(URI)
             if previous is not None:
@@ -60,7 +62,7 @@ async def test_rapid_typing_sends_at_most_two_requests(server_env, fake):
         assert results[-1].items, "the last request gets the completion"
         assert len(fake.fim_requests()) <= 2
         # The prompt prepared during the debounce is the one for the final text.
-        assert fake.fim_requests()[-1]["body"]["prompt"].endswith(SOURCE + "return a ")
+        assert fake.fim_requests()[-1]["body"]["prompt"].endswith(SOURCE + "total_sum")
         for earlier in results[:-1]:
             # Each outdated request was answered: cancelled or empty, never left hanging.
             assert isinstance(earlier, JsonRpcException) or list(earlier.items) == []
@@ -103,7 +105,7 @@ async def test_newer_request_supersedes_older_one(session, fake):
 async def test_stale_version_is_not_sent(server_env, fake):
     session = await Session.start(server_env, {"debounceMs": 200})
     try:
-        session.open(URI, SOURCE)
+        session.open(URI, SOURCE + "retu")  # inside a word: the whole debounce applies
         _, future = session.request_inline(URI)
         await asyncio.sleep(0.05)
         session.type_text(URI, "r")  # the document moves on during the debounce

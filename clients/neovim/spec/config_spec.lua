@@ -28,7 +28,7 @@ describe("config.resolve", function()
 
   it("does not change the defaults", function()
     config.resolve({ ghost = { delay_ms = 5 } })
-    assert.are.equal(75, config.defaults.ghost.delay_ms)
+    assert.are.equal(0, config.defaults.ghost.delay_ms)
   end)
 end)
 

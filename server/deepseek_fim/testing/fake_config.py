@@ -22,7 +22,6 @@ class FakeConfig:
 
     completion: str = "return a + b"
     # Oracle mode (benchmarks): answer the true continuation of this text after the prompt.
-    oracle_text: str | None = None
     latency_ms: float = 0.0
     chunk_delay_ms: float = 0.0
     keepalive_lines: int = 0
@@ -39,6 +38,18 @@ class FakeConfig:
     price_cache_miss: str = "0.14"
     price_output: str = "0.28"
     max_output_tokens: int = 4096
+    # Oracle mode of bench_editor_pauses: answer what follows the cursor in one of these texts
+    # (see fake_oracle_files); the fixed `completion` answers when no text fits.
+    oracle_files: tuple[str, ...] = ()
+    # At most this many lines with content in an oracle answer (0: up to the request's suffix).
+    oracle_lines: int = 0
+    # The share of places where the oracle is right; elsewhere its answer starts right and
+    # ends wrong (fixed per place and `oracle_seed`, so that benchmark runs compare).
+    oracle_accuracy: float = 1.0
+    oracle_seed: int = 0
+    # A prompt's prefix units become cache hits only this long after a request first sent them
+    # (DeepSeek builds its cache within seconds); 0 makes them hits for the very next request.
+    cache_build_ms: float = 0.0
 
     def updated(self, changes: Mapping[str, Any]) -> FakeConfig:
         """Return a copy with `changes` applied; raise ValueError on a bad field or value."""
@@ -57,6 +68,7 @@ class FakeConfig:
         """Return the config as JSON-ready data (the API key itself is masked)."""
         data = dataclasses.asdict(self)
         data["models"] = list(self.models)
+        data["oracle_files"] = list(self.oracle_files)
         if self.api_key is not None:
             data["api_key"] = "***"
         return data
@@ -68,6 +80,13 @@ def _number(value: Any) -> float:
     if value < 0:
         raise ValueError("must not be negative")
     return float(value)
+
+
+def _fraction(value: Any) -> float:
+    number = _number(value)
+    if number > 1:
+        raise ValueError("must be between 0 and 1")
+    return number
 
 
 def _count(value: Any) -> int:
@@ -107,6 +126,12 @@ def _models(value: Any) -> tuple[str, ...]:
     return tuple(_text(item) for item in value)
 
 
+def _texts(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise TypeError(f"expected a list of texts, got {value!r}")
+    return tuple(_text(item) for item in value)
+
+
 def _usage_location(value: Any) -> str:
     if value not in USAGE_LOCATIONS:
         raise ValueError(f"expected one of {USAGE_LOCATIONS}, got {value!r}")
@@ -121,7 +146,6 @@ def _flag(value: Any) -> bool:
 
 _COERCERS: dict[str, Callable[[Any], Any]] = {
     "completion": _text,
-    "oracle_text": _optional_text,
     "latency_ms": _number,
     "chunk_delay_ms": _number,
     "keepalive_lines": _count,
@@ -137,6 +161,11 @@ _COERCERS: dict[str, Callable[[Any], Any]] = {
     "price_cache_miss": _decimal_text,
     "price_output": _decimal_text,
     "max_output_tokens": _positive,
+    "oracle_files": _texts,
+    "oracle_lines": _count,
+    "oracle_accuracy": _fraction,
+    "oracle_seed": _count,
+    "cache_build_ms": _number,
 }
 
 # Keys a scripted response may carry, with their checks.

@@ -14,6 +14,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from deepseek_fim.testing.fake_config import FakeConfig
 from deepseek_fim.testing.fake_fim import (
     CompletionIds,
     FimBody,
@@ -36,7 +37,7 @@ from deepseek_fim.testing.fake_http import (
     read_request,
     response_head,
 )
-from deepseek_fim.testing.fake_oracle import oracle_answer
+from deepseek_fim.testing.fake_oracle_files import first_lines, is_right, locate, spoil
 from deepseek_fim.testing.fake_state import FakeState, LogEntry
 from deepseek_fim.testing.fake_tokens import tokenize
 
@@ -330,12 +331,9 @@ class FakeServer:
             if not await ex.send(chunk(line)) or not await ex.pause(interval):
                 return False
 
-        answer = script.get("text")
-        if answer is None and config.oracle_text is not None:
-            answer = oracle_answer(config.oracle_text, body.prompt) or ""
-        text, finish_reason = shape_answer(config.completion if answer is None else answer, body)
+        text, finish_reason = shape_answer(script.get("text", _answer(config, body)), body)
         finish_reason = script.get("finish_reason", finish_reason)
-        usage = self._bill(body, text)
+        usage = self._bill(body, text, ex.entry["started"])
         self.state.update(
             ex.entry, response_text=text, finish_reason=finish_reason, usage=usage, status=200
         )
@@ -357,9 +355,9 @@ class FakeServer:
         payload = json_bytes(completion_object(ids, [choice(text, finish_reason)], usage))
         return await self._send_json(ex, payload, chunked=bool(keepalive_lines), truncate=truncate)
 
-    def _bill(self, body: FimBody, text: str) -> dict[str, int]:
+    def _bill(self, body: FimBody, text: str, sent_at: float) -> dict[str, int]:
         prompt_tokens = tokenize(body.prompt) + tokenize(body.suffix)
-        hit = self.state.cache_hits(prompt_tokens)
+        hit = self.state.cache_hits(prompt_tokens, sent_at)
         usage = make_usage(len(prompt_tokens), hit, len(tokenize(text)))
         self.state.charge(usage)
         return usage
@@ -469,6 +467,16 @@ class FakeServer:
             return self.state.configure(data).to_json()
         entries = data if isinstance(data, list) else [data]
         return {"queued": self.state.add_script(entries)}
+
+
+def _answer(config: FakeConfig, body: FimBody) -> str:
+    """The model's text before stops and max_tokens: an oracle's, else the fixed completion."""
+    texts = config.oracle_files
+    found = locate(texts, body.prompt, body.suffix) if texts else None
+    if found is None:
+        return config.completion
+    answer = first_lines(texts[found.text][found.cursor : found.end], config.oracle_lines)
+    return answer if is_right(found, config.oracle_accuracy, config.oracle_seed) else spoil(answer)
 
 
 def _bearer_key(request: HttpRequest) -> str | None:

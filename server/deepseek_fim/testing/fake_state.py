@@ -155,10 +155,13 @@ class FakeState:
         with self._lock:
             return self._balance
 
-    def cache_hits(self, tokens: list[str]) -> int:
-        """Return the cache-hit tokens of a prompt and remember its prefixes."""
+    def cache_hits(self, tokens: list[str], sent_at: float) -> int:
+        """Return the cache-hit tokens of a prompt sent at `sent_at` and remember its prefixes."""
         with self._lock:
-            return self._cache.lookup_and_store(tokens, self._config.cache_unit)
+            config = self._config
+            return self._cache.lookup_and_store(
+                tokens, config.cache_unit, now=sent_at, build_s=config.cache_build_ms / 1000
+            )
 
     def charge(self, usage: Mapping[str, int]) -> Decimal:
         """Spend the price of `usage` from the balance; return the cost."""

@@ -49,22 +49,30 @@ def unit_digests(tokens: list[str], unit: int) -> list[bytes]:
 
 
 class PrefixCache:
-    """Remembers the prefixes seen so far in whole units counted from token 0."""
+    """Remembers the prefixes seen so far in whole units counted from token 0.
+
+    A unit becomes a hit `build_s` seconds after the request that first sent it (DeepSeek builds
+    its cache within seconds of a request, so a prompt repeated at once misses).
+    """
 
     def __init__(self) -> None:
-        self._seen: set[bytes] = set()
+        self._ready_at: dict[bytes, float] = {}
 
-    def lookup_and_store(self, tokens: list[str], unit: int) -> int:
-        """Return the cache-hit token count of `tokens`, then remember all their full units."""
+    def lookup_and_store(
+        self, tokens: list[str], unit: int, *, now: float = 0.0, build_s: float = 0.0
+    ) -> int:
+        """Return the cache-hit token count of `tokens` at time `now`, then remember their units."""
         digests = unit_digests(tokens, unit)
         hit_units = 0
         for digest in digests:
-            if digest not in self._seen:
+            ready_at = self._ready_at.get(digest)
+            if ready_at is None or ready_at > now:
                 break
             hit_units += 1
-        self._seen.update(digests)
+        for digest in digests:
+            self._ready_at.setdefault(digest, now + build_s)
         return hit_units * unit
 
     def clear(self) -> None:
         """Forget every prefix."""
-        self._seen.clear()
+        self._ready_at.clear()

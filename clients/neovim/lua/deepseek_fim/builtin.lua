@@ -35,6 +35,44 @@ function M.cancel_pending(bufnr)
   end
 end
 
+local TRIGGER_AUTOMATIC = 2
+
+--- The built-in's state for a buffer. Neovim keeps it private (`vim.lsp._capability`), so it is
+--- used only when it still has the shape this module knows; nil otherwise.
+---@param bufnr integer
+---@return table|nil
+local function completor(bufnr)
+  local ok, capability = pcall(require, "vim.lsp._capability")
+  local class = ok and type(capability) == "table" and (capability.all or {}).inline_completion
+  local active = type(class) == "table" and type(class.active) == "table" and class.active[bufnr]
+  if type(active) ~= "table" then
+    return nil
+  end
+  if type(active.request) ~= "function" or type(active.reset_timer) ~= "function" then
+    return nil
+  end
+  return active
+end
+
+--- Ask for the cursor now instead of after the built-in's fixed 200 ms: the server already
+--- waits (briefly where typists pause, longer inside a word), and two delays would add up.
+--- False when the built-in's state is not reachable (it then keeps its own timer).
+---@param bufnr integer
+---@return boolean
+function M.request_now(bufnr)
+  local state = completor(bufnr)
+  if
+    not state
+    or bufnr ~= api.nvim_get_current_buf()
+    or not api.nvim_get_mode().mode:match("^i")
+  then
+    return false
+  end
+  state:reset_timer()
+  state:request(TRIGGER_AUTOMATIC)
+  return true
+end
+
 ---@param bufnr integer
 function M.attach(bufnr)
   vim.lsp.inline_completion.enable(true, { bufnr = bufnr })
@@ -44,6 +82,11 @@ function M.attach(bufnr)
     buffer = bufnr,
     callback = function()
       M.cancel_pending(bufnr)
+      -- After the built-in's own CursorMovedI handler has started its timer, whichever of the
+      -- two events Neovim sends first.
+      vim.schedule(function()
+        M.request_now(bufnr)
+      end)
     end,
   })
 end

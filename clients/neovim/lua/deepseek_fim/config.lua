@@ -49,7 +49,7 @@ M.defaults = {
   ghost = {
     enabled = true,
     builtin = "auto",
-    delay_ms = 75,
+    delay_ms = 0,
     hl_group = "DeepSeekFimGhost",
   },
   keymaps = {

@@ -1,0 +1,66 @@
+"""How long to wait after a keystroke before asking DeepSeek: short where typists pause.
+
+The debounce exists because a request sent while the user is still typing is wasted (it is
+aborted by the next key, and DeepSeek may bill its prompt); every millisecond of it is also a
+millisecond the user waits at a real pause. Typists pause at the start of a line, after an
+opening bracket, a colon, a comma or `=`, after a keyword and a space, and after accepting a
+suggestion: there is no wait. Elsewhere (inside a word, after an operator, a dot, a closing
+bracket) the whole `debounceMs` applies: measured with bench/bench_editor_pauses.py, a shorter
+wait there mostly sent requests that the next key aborted.
+
+Pure functions of the text before the cursor; the service decides when a suggestion was just
+accepted.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The wait at each kind of place, as a fraction of debounceMs (so that 0 still means no wait).
+SHARE = {"line-start": 0.0, "opener": 0.0, "keyword": 0.0, "other": 1.0}
+
+# Characters after which a typist often stops to think (optionally followed by one space).
+OPENERS = frozenset(":{([,=")
+
+# Keywords after which (and a space) the next thing is a new expression or name, in the
+# languages people complete most; a word that is a keyword in one and a name in another only
+# shortens one wait.
+KEYWORDS = frozenset(
+    (
+        "and", "as", "assert", "async", "await", "break", "case", "catch", "class", "const",
+        "continue", "def", "del", "do", "elif", "else", "except", "export", "extends", "finally",
+        "fn", "for", "from", "func", "function", "go", "if", "impl", "import", "in", "is",
+        "lambda", "let", "local", "match", "mod", "new", "not", "or", "pub", "raise", "return",
+        "static", "struct", "switch", "then", "throw", "try", "type", "use", "var", "while",
+        "with", "yield",
+    )
+)  # fmt: skip
+
+_LAST_WORD = re.compile(r"([A-Za-z_]\w*) $")
+
+
+def pause_kind(line_prefix: str) -> str:
+    """Name the place before the cursor: line-start, opener, keyword or other."""
+    if not line_prefix.strip():
+        return "line-start"
+    last = line_prefix[-1]
+    if last.isalnum() or last == "_":
+        return "other"  # inside a word
+    before = line_prefix[:-1] if last == " " else line_prefix
+    if before and before[-1] in OPENERS:
+        return "opener"
+    word = _LAST_WORD.search(line_prefix)
+    if word is not None and word.group(1) in KEYWORDS:
+        return "keyword"
+    return "other"
+
+
+def pause_delay(line_prefix: str, debounce_s: float, *, just_accepted: bool = False) -> float:
+    """Seconds to wait before sending a request for a cursor after `line_prefix`.
+
+    `debounce_s` (the `debounceMs` setting) is the wait inside a word and at any place not
+    known as a pause; right after an accepted suggestion there is none.
+    """
+    if just_accepted:
+        return 0.0
+    return debounce_s * SHARE[pause_kind(line_prefix)]

@@ -1,0 +1,89 @@
+"""End to end: the wait before a request is short where typists pause and whole inside a word.
+
+A debounce of 5 s makes the difference a matter of behaviour, not of timing: a request that goes
+out within 3 s did not wait the debounce; one whose document moved on 0.5 s later was never sent.
+"""
+
+import asyncio
+
+from lsprotocol import types
+
+from deepseek_fim.testing.lsp_session import Session
+
+URI = "file:///work/project/app.py"
+LONG_DEBOUNCE = {"debounceMs": 5000}
+
+
+async def sent_soon(fake, count: int) -> bool:
+    """Whether `count` FIM requests reached the fake within 3 s."""
+    for _ in range(60):
+        if len(fake.fim_requests()) >= count:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_at_the_start_of_a_line_the_request_goes_out_at_once(server_env, fake):
+    session = await Session.start(server_env, LONG_DEBOUNCE)
+    try:
+        session.open(URI, "def add(a, b):\n    ")
+        _, future = session.request_inline(URI)
+        assert await sent_soon(fake, 1), "sent long before the 5 s debounce"
+        assert (await asyncio.wait_for(future, 3)).items
+    finally:
+        await session.stop()
+
+
+async def test_after_a_keyword_or_an_opener_it_goes_out_at_once(server_env, fake):
+    session = await Session.start(server_env, LONG_DEBOUNCE)
+    try:
+        session.open(URI, "def add(a, b):\n    return ")
+        await asyncio.wait_for(session.request_inline(URI)[1], 3)
+        session.type_text(URI, "max(")
+        await asyncio.wait_for(session.request_inline(URI)[1], 3)
+        first, second = [r["body"]["prompt"] for r in fake.fim_requests()]
+        assert first.endswith("\n    return ")
+        assert second.endswith("\n    return max(")
+    finally:
+        await session.stop()
+
+
+async def test_inside_a_word_the_whole_debounce_applies(server_env, fake):
+    session = await Session.start(server_env, LONG_DEBOUNCE)
+    try:
+        session.open(URI, "def add(a, b):\n    retu")
+        _, future = session.request_inline(URI)
+        await asyncio.sleep(0.5)
+        session.type_text(URI, "r")  # the user was still typing: nothing was sent
+        result = await asyncio.wait_for(future, 6)
+        assert list(result.items) == []
+        assert fake.fim_requests() == []
+    finally:
+        await session.stop()
+
+
+async def test_right_after_an_accept_the_next_request_goes_out_at_once(server_env, fake):
+    fake.configure(completion="total = a + b")
+    session = await Session.start(server_env, LONG_DEBOUNCE)
+    try:
+        session.open(URI, "def add(a, b):\n    ")
+        [item] = (await asyncio.wait_for(session.request_inline(URI)[1], 3)).items
+        session.type_text(URI, item.insert_text)  # the editor inserts it, then runs the command
+        await session.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command=item.command.command, arguments=list(item.command.arguments)
+            )
+        )
+        fake.configure(completion=" * 2")
+        # The cursor is right after "b", inside a word, yet the user is reading: no wait.
+        result = await asyncio.wait_for(session.request_inline(URI)[1], 3)
+        assert [i.insert_text for i in result.items] == [" * 2"]
+        # Once the user types again, the place decides as before.
+        session.type_text(URI, "\n    re")
+        _, future = session.request_inline(URI)
+        await asyncio.sleep(0.5)
+        session.type_text(URI, "t")
+        assert list((await asyncio.wait_for(future, 6)).items) == []
+        assert len(fake.fim_requests()) == 2
+    finally:
+        await session.stop()

@@ -1,0 +1,63 @@
+"""The wait before a request: near zero where typists pause, the whole debounce inside a word."""
+
+from __future__ import annotations
+
+import pytest
+
+from deepseek_fim.pauses import pause_delay, pause_kind
+
+
+@pytest.mark.parametrize(
+    ("line_prefix", "kind"),
+    [
+        ("", "line-start"),
+        ("        ", "line-start"),
+        ("    if x:", "opener"),
+        ("    if x: ", "opener"),
+        ("    call(", "opener"),
+        ("    call(a,", "opener"),
+        ("    call(a, ", "opener"),
+        ("    value = ", "opener"),
+        ("    value =", "opener"),
+        ("    items = [", "opener"),
+        ("    table = {", "opener"),
+        ("    return ", "keyword"),
+        ("    for ", "keyword"),
+        ("    for name in ", "keyword"),
+        ("local ", "keyword"),
+        ("    retur", "other"),
+        ("    value", "other"),
+        ("    x1", "other"),
+        ("    snake_", "other"),
+        ("    self.", "other"),
+        ("    total ", "other"),  # a space after a name, not after a keyword
+        ("    a + ", "other"),
+        ("    call()", "other"),
+        ("    call(a,  ", "other"),  # two spaces: no longer right after the comma
+    ],
+)
+def test_the_place_before_the_cursor_is_named(line_prefix: str, kind: str) -> None:
+    assert pause_kind(line_prefix) == kind
+
+
+def test_no_wait_at_a_pause_the_whole_debounce_inside_a_word() -> None:
+    assert pause_delay("    ", 0.25) == 0.0
+    assert pause_delay("    call(", 0.25) == 0.0
+    assert pause_delay("    return ", 0.25) == 0.0
+    assert pause_delay("    retur", 0.25) == 0.25
+    assert pause_delay("    self.", 0.25) == 0.25
+
+
+def test_right_after_an_accept_there_is_no_wait_even_inside_a_word() -> None:
+    assert pause_delay("    retur", 0.25, just_accepted=True) == 0.0
+
+
+def test_debounce_zero_means_no_wait_anywhere() -> None:
+    for prefix in ("", "    x", "    a + ", "    f("):
+        assert pause_delay(prefix, 0.0) == 0.0
+
+
+def test_the_waits_scale_with_the_setting() -> None:
+    assert pause_delay("    retur", 1.0) == 1.0
+    assert pause_delay("    self.", 0.5) == 0.5
+    assert pause_delay("    call(", 1.0) == 0.0

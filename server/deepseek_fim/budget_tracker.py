@@ -395,6 +395,15 @@ class BudgetTracker:
             logger.warning("accept for an unknown completion %s", completion_id)
         self._after_record()
 
+    def shown(self, completion_id: str) -> None:
+        """An answer recorded as unused (nobody waited for it) was shown after all."""
+        pending = self._pending.get(completion_id)
+        if pending is not None:
+            pending.update(outcome=Outcome.SHOWN)
+            return
+        self._ledger.set_outcome_by_request(completion_id, Outcome.SHOWN)
+        self._after_record()
+
     def resume(self) -> None:
         """The user asked to resume after a pause."""
         self._state.on_resume()

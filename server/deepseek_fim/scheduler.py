@@ -103,6 +103,10 @@ class TypeAheadCache:
         """Record the suggestion just returned for key."""
         self._shown[key] = shown
 
+    def last(self, key: str) -> Shown | None:
+        """The suggestion last shown for key, if any."""
+        return self._shown.get(key)
+
     def forget(self, key: str) -> None:
         """Drop the suggestion for key (document closed, suggestion accepted)."""
         self._shown.pop(key, None)

@@ -2,7 +2,8 @@
 
 This is the feature class behind the LSP handlers (which only convert types): it decides whether a
 request may be sent at all (key, enabled, excluded file, budget state), schedules it (debounce,
-supersede, typed-ahead reuse), builds the context, calls DeepSeek, post-processes the answer and
+supersede, typed-ahead reuse, answers reused from a request in flight or from recent answers,
+a prefetch after an accept), builds the context, calls DeepSeek, post-processes the answer and
 records the usage in the ledger. It knows nothing of LSP types.
 """
 
@@ -34,6 +35,7 @@ from deepseek_fim.deepseek import (
 )
 from deepseek_fim.documents import Document, DocumentStore
 from deepseek_fim.ignore_file import IgnoreFiles
+from deepseek_fim.reuse import Anchor, Answer, AnswerCache, PendingFetch, PendingFetches
 from deepseek_fim.scheduler import RequestScheduler, Shown, TypeAheadCache
 from deepseek_fim.settings import Settings
 
@@ -54,6 +56,10 @@ STOPS: dict[context.Mode, tuple[str, ...]] = {
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # The cursor right after an identifier character: the user is most likely typing on.
 _MID_WORD = re.compile(r"[\w$]$")
+# The longest a request waits for one in flight that it may be answered from (the user typed
+# into what that one may answer): about a slow answer from DeepSeek. Past it, the one in flight
+# is cancelled and the request sends its own.
+PENDING_WAIT_CAP_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,16 @@ class Prepared:
     suffix: str
 
 
+@dataclass(frozen=True)
+class PrefetchPlan:
+    """Where the cursor will be once an accepted suggestion is in the document."""
+
+    uri: str
+    line: int
+    line_prefix: str
+    line_suffix: str
+
+
 @dataclass
 class SessionCounters:
     """What this server process did, for `deepseekFim/status` and the benchmark."""
@@ -90,6 +106,11 @@ class SessionCounters:
     requests: int = 0
     typed_ahead: int = 0
     not_sent_stale: int = 0
+    reused_pending: int = 0  # answered from a request in flight the user typed into
+    lru_hits: int = 0  # answered from a recent answer (backspace and retype, back at a place)
+    prefetched: int = 0  # requests sent right after an accept, before anyone asked
+    prefetch_used: int = 0  # requests answered from such a prefetch
+    prefetch_cancelled: int = 0  # prefetches cancelled because the user went elsewhere
     # Time spent inside the server per completion that reached the API, excluding the
     # debounce and the API call itself; and per didChange.
     overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
@@ -97,7 +118,7 @@ class SessionCounters:
     # Building the prompt during the debounce (per keystroke that reaches the debounce).
     prepare_ms: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
 
-    def to_json(self, superseded: int, inflight: int) -> dict[str, Any]:
+    def to_json(self, superseded: int, inflight: int, fetching: int = 0) -> dict[str, Any]:
         """The counters as the `session` extras of `deepseekFim/status`."""
         overhead = [round(v * 1000) for v in self.overhead_ms]  # microseconds
         edits = [round(v * 1000) for v in self.edit_ms]
@@ -108,6 +129,12 @@ class SessionCounters:
             "notSentStale": self.not_sent_stale,
             "superseded": superseded,
             "inflight": inflight,
+            "fetching": fetching,
+            "reusedPending": self.reused_pending,
+            "lruHits": self.lru_hits,
+            "prefetched": self.prefetched,
+            "prefetchUsed": self.prefetch_used,
+            "prefetchCancelled": self.prefetch_cancelled,
             "overheadP50Us": percentile(overhead, 0.5),
             "overheadP95Us": percentile(overhead, 0.95),
             "editP50Us": percentile(edits, 0.5),
@@ -132,6 +159,11 @@ class CompletionService:
         self.documents = documents
         self.scheduler = RequestScheduler()
         self.typeahead = TypeAheadCache()
+        self.pending = PendingFetches()
+        self.answers = AnswerCache()
+        # Completion ids of answers recorded as unused (nobody waited for them yet).
+        self._unused: set[str] = set()
+        self._prefetch_plan: PrefetchPlan | None = None
         self.counters = SessionCounters()
         self._show_message = show_message
         self._resolved_model: str | None = None
@@ -186,15 +218,19 @@ class CompletionService:
             settings.request_timeout_ms,
         ):
             self.scheduler.cancel_all()
+            self.pending.cancel_all()
             self._resolved_model = None
             self._build_client(settings)
         if old.model != settings.model:
             self._resolved_model = None
+        if old != settings:
+            self.answers = AnswerCache()  # answers to other settings (model, windows, lengths)
         self.budget.configure(settings, key_changed=old.api_key != settings.api_key)
 
     async def aclose(self) -> None:
         """Cancel the work in flight and close the HTTP client and the ledger."""
         self.scheduler.cancel_all()
+        self.pending.cancel_all()
         for task in list(self._background):
             task.cancel()
         if self._client is not None:
@@ -253,6 +289,15 @@ class CompletionService:
             self.counters.typed_ahead += 1
             text, completion_id, replaced = reused
             return Completion(text, completion_id, line_prefix, replaced)
+        cached = self.answers.lookup(uri, document.lines, position.line, position.col)
+        if cached is not None:
+            self.counters.lru_hits += 1
+            return self._serve(document, position.line, position.col, *cached)
+        # A request in flight here that the user typed into may answer this one: wait for it
+        # instead of cancelling it (its prompt is paid for). Any other is cancelled now.
+        in_flight = self.pending.find(uri, document.lines, position.line, position.col)
+        if in_flight is None:
+            self.pending.cancel(uri)
         version = document.version
         # Pacing (when the grant would run out before it expires) waits longer mid-word and
         # sends smaller windows; otherwise it hands the settings back unchanged. Where typists
@@ -266,7 +311,7 @@ class CompletionService:
             just_accepted = self._accepted_in == (uri, version)
             delay = pauses.pause_delay(line_prefix, debounce_ms / 1000, just_accepted=just_accepted)
         before_debounce = time.perf_counter() - started
-        if delay > 0:
+        if delay > 0 and in_flight is None:
             # The debounce is idle time: prepare the prompt in it (right after this handler
             # yields), so that what remains after the pause is the request itself.
             asyncio.get_running_loop().call_soon(
@@ -274,13 +319,106 @@ class CompletionService:
             )
 
         async def job() -> Completion | None:
+            if in_flight is not None:
+                waited = time.monotonic()
+                fetch, typed = in_flight
+                answer = await self.pending.wait(fetch, max(delay, PENDING_WAIT_CAP_S))
+                rest = answer.rest_after(typed) if answer is not None else None
+                current = self.documents.get(uri)
+                if current is not document or current.version != version:
+                    return None  # the user typed on; the answer stays in the recent answers
+                if answer is not None and rest is not None:
+                    self.counters.reused_pending += 1
+                    if fetch.prefetch:
+                        self.counters.prefetch_used += 1
+                    return self._serve(document, position.line, position.col, answer, rest)
+                remaining = delay - (time.monotonic() - waited)
+                if remaining > 0:
+                    await asyncio.sleep(remaining)
+                if not self.budget.may_send():
+                    return None
             current = self.documents.get(uri)
             if current is not document or current.version != version:
                 self.counters.not_sent_stale += 1
                 return None
-            return await self._fetch(document, position.line, position.col, before_debounce, pace)
+            return await self._fetch_now(
+                document, position.line, position.col, before_debounce, pace
+            )
 
-        return await self.scheduler.run(uri, delay, job)
+        return await self.scheduler.run(uri, 0.0 if in_flight else delay, job)
+
+    def _serve(
+        self,
+        document: Document,
+        line: int,
+        col: int,
+        answer: Answer,
+        rest: str,
+        *,
+        fresh: bool = False,
+    ) -> Completion:
+        """Answer a request from an answer already there; remember it as the one on screen.
+
+        `fresh`: the request's own answer, whose cost is shown with it (a reused one cost
+        nothing more).
+        """
+        if answer.completion_id in self._unused:
+            self._unused.discard(answer.completion_id)
+            self.budget.shown(answer.completion_id)
+        text = document.lines[line]
+        self.typeahead.remember(
+            document.uri,
+            Shown(
+                line,
+                text[:col],
+                text[col:],
+                len(document.lines),
+                rest,
+                answer.completion_id,
+                answer.replace,
+            ),
+        )
+        return Completion(
+            rest,
+            answer.completion_id,
+            text[:col],
+            answer.replace,
+            answer.cost if fresh else None,
+            answer.currency,
+        )
+
+    async def _fetch_now(
+        self, document: Document, line: int, col: int, spent: float, pace: Pace
+    ) -> Completion | None:
+        """Send a request for the cursor (replacing any in flight) and wait for its answer."""
+        started = time.perf_counter()
+        prepared = self._prepared.pop(document.uri, None)
+        if prepared is None or (prepared.version, prepared.line, prepared.col) != (
+            document.version,
+            line,
+            col,
+        ):
+            # Built from the live buffer: no await has happened since the version check.
+            prepared = self._prepare(document, line, col, pace)
+        spent += time.perf_counter() - started
+        fetch = self._start_fetch(document, prepared, spent, pace, prefetch=False)
+        answer = await self.pending.wait(fetch, None)
+        if answer is None:
+            return None
+        return self._serve(document, line, col, answer, answer.text, fresh=True)
+
+    def _start_fetch(
+        self, document: Document, prepared: Prepared, spent: float, pace: Pace, *, prefetch: bool
+    ) -> PendingFetch:
+        """Start the request for a prepared prompt as the document's request in flight."""
+        # The answer depends on the text after the cursor as far as the suffix window reaches.
+        anchor = Anchor.at(document.lines, prepared.line, prepared.col, prepared.suffix.count("\n"))
+        return self.pending.start(
+            document.uri,
+            anchor,
+            lambda fetch: self._fetch(fetch, document.uri, prepared, spent, pace),
+            prefetch=prefetch,
+        )
 
     def _prepare(self, document: Document, line: int, col: int, pace: Pace) -> Prepared:
         """Build the context and mask it: everything before the request that needs no IO."""
@@ -315,21 +453,11 @@ class CompletionService:
         self.counters.prepare_ms.append((time.perf_counter() - started) * 1000)
 
     async def _fetch(
-        self, document: Document, line: int, col: int, spent: float, pace: Pace
-    ) -> Completion | None:
+        self, fetch: PendingFetch, uri: str, prepared: Prepared, spent: float, pace: Pace
+    ) -> Answer | None:
+        """Send a prepared prompt, shape and record the answer; kept among the recent answers."""
         settings = self._settings
-        started = time.perf_counter()
-        prepared = self._prepared.pop(document.uri, None)
-        if prepared is None or (prepared.version, prepared.line, prepared.col) != (
-            document.version,
-            line,
-            col,
-        ):
-            # Built from the live buffer: no await has happened since the version check.
-            prepared = self._prepare(document, line, col, pace)
         ctx, prompt, suffix = prepared.ctx, prepared.prompt, prepared.suffix
-        line_count = prepared.line_count
-        spent += time.perf_counter() - started
         model = await self._model()
         if model is None:
             return None
@@ -352,37 +480,30 @@ class CompletionService:
             return None
         started = time.perf_counter()
         shaped = postprocess.postprocess(result.text, ctx) if result.complete else None
+        # Nobody waiting (a prefetch not asked for yet, an asker gone): kept, not shown yet.
+        waited_for = fetch.waiters > 0
         record = self.budget.record(
             model=result.model or model,
             usage=result.usage,
             latency_ms=latency_ms,
-            outcome="shown" if shaped else "dropped",
+            outcome="dropped" if shaped is None else "shown" if waited_for else "unused",
             paced=pace.active,
         )
         if shaped is None:
             return None
-        completion_id = record.completion_id
-        self.typeahead.remember(
-            document.uri,
-            Shown(
-                line,
-                ctx.line_prefix,
-                ctx.line_suffix,
-                line_count,
-                shaped.text,
-                completion_id,
-                shaped.replace,
-            ),
-        )
-        self.counters.overhead_ms.append((spent + time.perf_counter() - started) * 1000)
-        return Completion(
+        if not waited_for:
+            self._unused.add(record.completion_id)
+        answer = Answer(
+            fetch.anchor,
             shaped.text,
-            completion_id,
-            ctx.line_prefix,
             shaped.replace,
+            record.completion_id,
             record.cost,
             record.currency,
         )
+        self.answers.remember(uri, answer)
+        self.counters.overhead_ms.append((spent + time.perf_counter() - started) * 1000)
+        return answer
 
     def _snippets_for(self, document: Document) -> list[context.Snippet]:
         """Heads of the other open buffers of the same language used most recently."""
@@ -496,7 +617,9 @@ class CompletionService:
     def status_payload(self) -> dict[str, Any]:
         """The `deepseekFim/status` payload with this process's counters."""
         return self.budget.status_payload(
-            self.counters.to_json(self.scheduler.superseded, self.scheduler.inflight)
+            self.counters.to_json(
+                self.scheduler.superseded, self.scheduler.inflight, self.pending.inflight
+            )
         )
 
     async def _model(self) -> str | None:
@@ -538,14 +661,82 @@ class CompletionService:
             logger.warning("Ignoring accept for a malformed completion id %r", completion_id)
             return
         chars = accepted_chars if isinstance(accepted_chars, int) else None
+        self._unused.discard(completion_id)
         self.budget.accepted(completion_id, chars)
         active = self.documents.get(self._recent[-1]) if self._recent else None
         if active is not None:
             self._accepted_in = (active.uri, active.version)
+            if chars is None:
+                self._plan_prefetch(active, completion_id)
+
+    # ----- prefetch after an accept
+
+    def _plan_prefetch(self, document: Document, completion_id: str) -> None:
+        """After a whole suggestion was accepted, ask for the next one where it ends.
+
+        The accept command may come before or after the change that inserts the suggestion:
+        the prefetch starts as soon as the document holds it (now, or at the next change).
+        """
+        shown = self.typeahead.last(document.uri)
+        self._prefetch_plan = None
+        if shown is None or shown.completion_id != completion_id:
+            return
+        parts = shown.text.split("\n")
+        start = shown.line_prefix if len(parts) == 1 else ""
+        self._prefetch_plan = PrefetchPlan(
+            document.uri,
+            shown.line + len(parts) - 1,
+            start + parts[-1],
+            shown.line_suffix[len(shown.replace) :],
+        )
+        if self._try_prefetch(document):
+            self._prefetch_plan = None
+
+    def _try_prefetch(self, document: Document) -> bool:
+        """Start the planned prefetch if the document holds the accepted text; False if not yet."""
+        plan = self._prefetch_plan
+        if plan is None or plan.uri != document.uri:
+            return False
+        lines = document.lines
+        if plan.line >= len(lines) or lines[plan.line] != plan.line_prefix + plan.line_suffix:
+            return False
+        line, col = plan.line, len(plan.line_prefix)
+        # Never where a request would not be sent, nor while pacing (fewer speculative requests).
+        if self.blocked_reason(document) is not None or not self.budget.may_send():
+            return True
+        pace = self.budget.pace()
+        if not pace.prefetch:
+            return True
+        if self.pending.find(document.uri, lines, line, col) is not None:
+            return True  # the editor already asked for it
+        if self.answers.lookup(document.uri, lines, line, col, use=False) is not None:
+            return True
+        prepared = self._prepare(document, line, col, pace)
+        self._start_fetch(document, prepared, 0.0, pace, prefetch=True)
+        self.counters.prefetched += 1
+        return True
+
+    def document_changed(self, uri: str) -> None:
+        """After a change: start a planned prefetch; cancel a request in flight left behind.
+
+        A request in flight is cancelled when the text left the place it answers (the user went
+        elsewhere: a deletion, an edit after the cursor, a new line).
+        """
+        document = self.documents.get(uri)
+        if document is None:
+            return
+        fetch = self.pending.get(uri)
+        if self.pending.document_changed(uri, document.lines) and fetch and fetch.prefetch:
+            self.counters.prefetch_cancelled += 1
+        if self._prefetch_plan is not None and self._prefetch_plan.uri == uri:
+            self._try_prefetch(document)
+            self._prefetch_plan = None
 
     def document_closed(self, uri: str) -> None:
         """Forget everything about a closed document."""
         self.scheduler.cancel(uri)
+        self.pending.cancel(uri)
+        self.answers.forget(uri)
         self.typeahead.forget(uri)
         self._prepared.pop(uri, None)
 

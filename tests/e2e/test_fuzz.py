@@ -374,7 +374,22 @@ def _answers_with_null(value: dict[str, Any]) -> bool:
 
 
 def read_back(run: Run) -> str:
-    """The server's copy of the document, as the prompt it sends to the fake API."""
+    """The server's copy of the document, as the prompt it sends to the fake API.
+
+    A last line no earlier request saw is typed first: a request at a place asked before is
+    answered from the server's recent answers, without reaching the API.
+    """
+    end = end_position(run.text)
+    marker = f"\n#read-back {run.next_id}"
+    run.text += marker
+    run.version += 1
+    run.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": URI, "version": run.version},
+            "contentChanges": [{"range": {"start": end, "end": end}, "text": marker}],
+        },
+    )
     before = len(run.fake.fim_requests())
     msg_id = run.request(
         "textDocument/inlineCompletion",

@@ -45,6 +45,9 @@ class Outcome(StrEnum):
     CANCELLED = "cancelled"
     ERROR = "error"
     DROPPED = "dropped"  # answered, but post-processing left nothing worth showing
+    # Answered, but nobody was waiting for it (a prefetch after an accept, a request whose
+    # asker went away): kept for reuse; it becomes `shown` if a later request is answered by it.
+    UNUSED = "unused"
 
 
 class LedgerError(Exception):

@@ -326,6 +326,7 @@ def create_language_server() -> DeepSeekFimServer:
             else:
                 document.set_text(change.text)
         document.version = params.text_document.version
+        ls.service.document_changed(document.uri)
         ls.service.counters.edit_ms.append((time.perf_counter() - started) * 1000)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

@@ -163,6 +163,8 @@ class CompletionService:
         self.answers = AnswerCache()
         # Completion ids of answers recorded as unused (nobody waited for them yet).
         self._unused: set[str] = set()
+        # Completion ids of prefetched answers not used yet.
+        self._prefetched: set[str] = set()
         self._prefetch_plan: PrefetchPlan | None = None
         self.counters = SessionCounters()
         self._show_message = show_message
@@ -329,8 +331,6 @@ class CompletionService:
                     return None  # the user typed on; the answer stays in the recent answers
                 if answer is not None and rest is not None:
                     self.counters.reused_pending += 1
-                    if fetch.prefetch:
-                        self.counters.prefetch_used += 1
                     return self._serve(document, position.line, position.col, answer, rest)
                 remaining = delay - (time.monotonic() - waited)
                 if remaining > 0:
@@ -365,6 +365,9 @@ class CompletionService:
         if answer.completion_id in self._unused:
             self._unused.discard(answer.completion_id)
             self.budget.shown(answer.completion_id)
+        if answer.completion_id in self._prefetched:
+            self._prefetched.discard(answer.completion_id)
+            self.counters.prefetch_used += 1
         text = document.lines[line]
         self.typeahead.remember(
             document.uri,
@@ -493,6 +496,8 @@ class CompletionService:
             return None
         if not waited_for:
             self._unused.add(record.completion_id)
+        if fetch.prefetch:
+            self._prefetched.add(record.completion_id)
         answer = Answer(
             fetch.anchor,
             shaped.text,

@@ -1,0 +1,199 @@
+"""reuse.py: anchors, the recent answers and the requests in flight."""
+
+import asyncio
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from deepseek_fim.reuse import Anchor, Answer, AnswerCache, PendingFetch, PendingFetches
+
+LINES = ["import os", "", "def add(a, b):", "    ret", "", "print(add(1, 2))"]
+
+
+def _answer(lines, line, col, text, completion_id="id1"):
+    return Answer(Anchor.at(lines, line, col, after_lines=5), text, "", completion_id)
+
+
+def test_typed_since_is_what_was_typed_at_the_cursor():
+    blank = [*LINES[:3], "    ", *LINES[4:]]
+    anchor = Anchor.at(blank, 3, 4, after_lines=5)
+    assert anchor.typed_since(blank, 3, 4) == ""
+    assert anchor.typed_since(LINES, 3, 7) == "ret"
+    assert anchor.typed_since(LINES, 3, 4) is None  # "ret" after the cursor: not typed
+
+
+def test_a_different_text_after_the_cursor_is_no_match():
+    anchor = Anchor.at(LINES, 3, 7, after_lines=5)
+    changed_below = [*LINES[:5], "print(add(2, 2))"]
+    assert anchor.typed_since(changed_below, 3, 7) is None
+    suffix_on_line = [*LINES[:3], "    ret)", *LINES[4:]]
+    assert anchor.typed_since(suffix_on_line, 3, 7) is None
+    longer = [*LINES, "x = 1"]  # the anchor saw the end of the document
+    assert anchor.typed_since(longer, 3, 7) is None
+
+
+def test_deleting_before_the_anchor_is_no_match():
+    anchor = Anchor.at(LINES, 3, 7, after_lines=5)
+    backspaced = [*LINES[:3], "    re", *LINES[4:]]
+    assert anchor.typed_since(backspaced, 3, 6) is None
+    edited_above = ["import sys", *LINES[1:]]
+    assert anchor.typed_since(edited_above, 3, 7) is None
+
+
+def test_lines_past_the_suffix_window_do_not_matter():
+    anchor = Anchor.at(LINES, 3, 7, after_lines=1)
+    assert anchor.typed_since([*LINES[:5], "print(2)"], 3, 7) == ""
+
+
+def test_typed_on_line_finds_the_cursor_before_the_suffix():
+    lines = ["x = f(", "y"]
+    anchor = Anchor.at(["x = f()", "y"], 0, 6, after_lines=1)
+    assert anchor.typed_on_line(["x = f(ab)", "y"]) == "ab"
+    assert anchor.typed_on_line(lines) is None  # the closer was deleted
+
+
+def test_answer_rest_after_typed_characters():
+    answer = _answer(LINES, 3, 7, "urn a + b")
+    assert answer.rest_after("") == "urn a + b"
+    assert answer.rest_after("ur") == "n a + b"
+    assert answer.rest_after("x") is None
+    assert answer.rest_after("urn a + b") is None  # typed it all: nothing left
+
+
+def test_cache_answers_backspace_and_retype():
+    cache = AnswerCache()
+    cache.remember("doc", _answer(LINES, 3, 7, "urn a + b"))
+    typed_x = [*LINES[:3], "    retx", *LINES[4:]]
+    assert cache.lookup("doc", typed_x, 3, 8) is None
+    answer, rest = cache.lookup("doc", LINES, 3, 7)
+    assert (rest, answer.completion_id) == ("urn a + b", "id1")
+    assert cache.lookup("other", LINES, 3, 7) is None
+    assert cache.hits == 1
+
+
+def test_cache_look_without_use_counts_nothing():
+    cache = AnswerCache()
+    cache.remember("doc", _answer(LINES, 3, 7, "urn a + b"))
+    assert cache.lookup("doc", LINES, 3, 7, use=False) is not None
+    assert cache.hits == 0
+
+
+def test_cache_is_bounded_least_recent_first():
+    cache = AnswerCache(per_document=2, documents=2)
+    for n in range(3):
+        lines = [f"x{n} = "]
+        cache.remember("doc", _answer(lines, 0, len(lines[0]), "1", f"id{n}"))
+    assert len(cache) == 2
+    assert cache.lookup("doc", ["x0 = "], 0, 5) is None
+    assert cache.lookup("doc", ["x2 = "], 0, 5) is not None
+    cache.remember("b", _answer(["b"], 0, 1, "1"))
+    cache.remember("c", _answer(["c"], 0, 1, "1"))
+    assert cache.lookup("doc", ["x2 = "], 0, 5) is None  # the least recent document went
+    cache.forget("c")
+    assert len(cache) == 1
+
+
+@given(
+    before=st.text(alphabet="ab(\n", max_size=12),
+    after=st.text(alphabet="ab)\n", max_size=12),
+    other_after=st.text(alphabet="ab)\n", max_size=12),
+)
+def test_never_an_answer_for_a_different_suffix(before, after, other_after):
+    def lines_of(text):
+        return text.split("\n")
+
+    cursor_lines = lines_of(before)
+    line, col = len(cursor_lines) - 1, len(cursor_lines[-1])
+    cache = AnswerCache()
+    first = lines_of(before + after)
+    cache.remember("doc", _answer(first, line, col, "zz"))
+    second = lines_of(before + other_after)
+    found = cache.lookup("doc", second, line, col)
+    if found is not None:
+        # Within the window the anchor saw (here: everything), the suffix is the same.
+        assert second[line][col:] == first[line][col:]
+        assert second[line + 1 :] == first[line + 1 :]
+
+
+async def test_a_waiter_gets_the_answer_and_leaves_it_running_when_cancelled():
+    fetches = PendingFetches()
+    release = asyncio.Event()
+    answer = _answer(LINES, 3, 7, "urn a + b")
+
+    async def fetch(_pending: PendingFetch):
+        await release.wait()
+        return answer
+
+    pending = fetches.start("doc", answer.anchor, fetch)
+    waiter = asyncio.ensure_future(fetches.wait(pending, None))
+    await asyncio.sleep(0)
+    waiter.cancel()
+    await asyncio.sleep(0)
+    assert not pending.task.done()  # in its grace period: a newer request may take it over
+    found = fetches.find("doc", [*LINES[:3], "    retu", *LINES[4:]], 3, 8)
+    assert found is not None and found[1] == "u"
+    second = asyncio.ensure_future(fetches.wait(pending, None))
+    await asyncio.sleep(0.3)  # past the grace period: kept, since someone waits again
+    release.set()
+    assert await second is answer
+    assert fetches.inflight == 0
+
+
+async def test_an_orphaned_request_is_cancelled_after_its_grace():
+    fetches = PendingFetches()
+    anchor = Anchor.at(LINES, 3, 7, after_lines=5)
+
+    async def fetch(_pending: PendingFetch):
+        await asyncio.sleep(10)
+
+    pending = fetches.start("doc", anchor, fetch)
+    waiter = asyncio.ensure_future(fetches.wait(pending, None))
+    await asyncio.sleep(0)
+    waiter.cancel()
+    await asyncio.sleep(0.3)
+    assert pending.task.cancelled()
+
+
+async def test_a_slow_request_is_cancelled_after_the_wait_bound():
+    fetches = PendingFetches()
+    anchor = Anchor.at(LINES, 3, 7, after_lines=5)
+
+    async def fetch(_pending: PendingFetch):
+        await asyncio.sleep(10)
+
+    pending = fetches.start("doc", anchor, fetch)
+    assert await fetches.wait(pending, 0.05) is None
+    await asyncio.sleep(0)
+    assert pending.task.cancelled()
+
+
+async def test_a_change_that_leaves_the_anchor_cancels_the_request():
+    fetches = PendingFetches()
+    anchor = Anchor.at(LINES, 3, 7, after_lines=5)
+
+    async def fetch(_pending: PendingFetch):
+        await asyncio.sleep(10)
+
+    pending = fetches.start("doc", anchor, fetch)
+    typed_on = [*LINES[:3], "    retur", *LINES[4:]]
+    assert not fetches.document_changed("doc", typed_on)
+    backspaced = [*LINES[:3], "    re", *LINES[4:]]
+    assert fetches.document_changed("doc", backspaced)
+    await asyncio.sleep(0)
+    assert pending.task.cancelled()
+
+
+async def test_a_new_request_replaces_the_one_in_flight():
+    fetches = PendingFetches()
+    anchor = Anchor.at(LINES, 3, 7, after_lines=5)
+
+    async def fetch(_pending: PendingFetch):
+        await asyncio.sleep(10)
+
+    first = fetches.start("doc", anchor, fetch)
+    second = fetches.start("doc", anchor, fetch)
+    await asyncio.sleep(0)
+    assert first.task.cancelled() and fetches.get("doc") is second
+    fetches.cancel_all()
+    await asyncio.sleep(0)
+    assert second.task.cancelled() and fetches.get("doc") is None

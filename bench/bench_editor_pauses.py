@@ -261,6 +261,8 @@ class RunResult:
     out: int = 0
     buffer_ok: bool = False
     problems: list[str] = field(default_factory=list)
+    # The server's reuse counters (`deepseekFim/status`), None when it has none (older server).
+    reuse: dict[str, int] | None = None
 
 
 SETUP_LUA = """
@@ -370,6 +372,7 @@ def run_region(config: Config, region: Region, args: argparse.Namespace) -> RunR
             time.sleep(0.3)
             text = lua("return require('bench_editor_pauses').buffer_text()")
             result.buffer_ok = text == region.original
+            result.reuse = reuse_counters(lua)
             if not result.buffer_ok:
                 result.problems.append("the buffer differs from the original file at the end")
         fim = fake.fim_requests()
@@ -475,6 +478,7 @@ class Summary:
     buffers_ok: int
     runs: int
     per_region: dict[str, dict[str, float | None]]
+    reuse: str = "-"
 
 
 def figures(runs: list[RunResult]) -> dict[str, float | None]:
@@ -493,6 +497,31 @@ def figures(runs: list[RunResult]) -> dict[str, float | None]:
         "cache_hit": sum(r.hit for r in runs) / prompt if prompt else 0.0,
         "tokens_per_accepted_char": tokens / accepted if accepted else None,
     }
+
+
+REUSE_COUNTERS = ("reusedPending", "lruHits", "prefetched", "prefetchUsed")
+
+STATUS_LUA = """
+local client = vim.lsp.get_clients({ name = 'deepseek_fim', bufnr = 0 })[1]
+local answer = client and client:request_sync('deepseekFim/status', {}, 5000, 0)
+return answer and answer.result and answer.result.session or vim.NIL
+"""
+
+
+def reuse_counters(lua: Callable[..., Any]) -> dict[str, int] | None:
+    """What the server answered without a new request (none from an older server)."""
+    session = lua(STATUS_LUA)
+    if not isinstance(session, dict) or "lruHits" not in session:
+        return None
+    return {name: int(session.get(name, 0)) for name in REUSE_COUNTERS}
+
+
+def reuse_text(runs: list[RunResult]) -> str:
+    counted = [r.reuse for r in runs if r.reuse is not None]
+    if not counted:
+        return "-"
+    total = {name: sum(c[name] for c in counted) for name in REUSE_COUNTERS}
+    return "{reusedPending} / {lruHits} / {prefetchUsed} of {prefetched}".format(**total)
 
 
 def summarize(label: str, runs: list[RunResult]) -> Summary:
@@ -521,6 +550,7 @@ def summarize(label: str, runs: list[RunResult]) -> Summary:
         buffers_ok=sum(1 for r in runs if r.buffer_ok),
         runs=len(runs),
         per_region={name: figures(group) for name, group in by_region.items()},
+        reuse=reuse_text(runs),
     )
 
 
@@ -578,6 +608,10 @@ def print_table(summaries: list[Summary]) -> None:
             lambda s: f"{s.accepts} / {s.accepted_chars} / {s.typed_keys}",
         ),
         ("buffers equal to the file at the end", lambda s: f"{s.buffers_ok} of {s.runs}"),
+        (
+            "answered by one in flight / recent answer / prefetch (used of sent)",
+            lambda s: s.reuse,
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     cells = [[render(s) for s in summaries] for _, render in rows]

@@ -28,9 +28,9 @@ logger = logging.getLogger(__name__)
 # block: several lines (a body, a header's block, an empty line's statements).
 Mode = Literal["line", "next", "block"]
 
-# Window budgets (the settings prefixTokens / suffixTokens): the prefix holds about 100 lines of
+# Window budgets (the settings prefixTokens / suffixTokens): the prefix holds about 75 lines of
 # typical code (the enclosing function and what is above it); the suffix about 25.
-DEFAULT_PREFIX_TOKENS = 1024
+DEFAULT_PREFIX_TOKENS = 768
 DEFAULT_SUFFIX_TOKENS = 256
 DEFAULT_GRID_LINES = 32
 DEFAULT_SNIPPET_TOKENS = 400

@@ -77,7 +77,7 @@ class Settings:
     disabled_languages: tuple[str, ...] = ()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     debounce_ms: int = 250
-    prefix_tokens: int = 1024
+    prefix_tokens: int = 768
     suffix_tokens: int = 256
     max_tokens_line: int = 48
     max_tokens_block: int = 192

@@ -3,8 +3,8 @@
 The ledger is seeded with five days of use at USD 0.50 a day, and the fake reports the balance
 that leaves (USD 5.90): at 2.5/6 = 0.4167 USD a day (the burn window starts at the first day of
 use, today included) the money lasts 14 of the grant's 25 remaining days, an overspend of
-0.4167 x 25 / 5.90 = 1.77, so the pace factor is the next step, 2: windows 512/128 tokens
-instead of 1024/256. What the fake receives shows it.
+0.4167 x 25 / 5.90 = 1.77, so the pace factor is the next step, 2: windows 384/128 tokens
+instead of 768/256. What the fake receives shows it.
 """
 
 import asyncio
@@ -78,7 +78,7 @@ async def test_heavy_spending_makes_the_server_send_smaller_prompts(server_env, 
     assert payload["forecast"] == "runsOut"
     pace = payload["pace"]
     assert (pace["active"], pace["factor"], pace["mode"]) == (True, 2.0, "auto")
-    assert (pace["prefixTokens"], pace["suffixTokens"]) == (512, 128)
+    assert (pace["prefixTokens"], pace["suffixTokens"]) == (384, 128)
     assert pace["midWordDebounceMs"] == 250  # 0 set, +250 ms at factor 2
     assert pace["prefetch"] is False
     assert payload["text"].endswith("· paced") and len(payload["text"]) < 30
@@ -90,8 +90,8 @@ async def test_heavy_spending_makes_the_server_send_smaller_prompts(server_env, 
     # The windows the fake received are the paced ones (the header is outside the budget; the
     # prefix window starts on a line grid, which may drop up to half of it).
     assert 100 <= estimate_tokens(body["suffix"]) <= 128
-    assert 256 <= estimate_tokens(body["prompt"]) <= 512 + 20
-    assert request["usage"]["prompt_tokens"] < 800
+    assert 192 <= estimate_tokens(body["prompt"]) <= 384 + 20
+    assert request["usage"]["prompt_tokens"] < 700
 
     # `deepseek-fim usage` shows the pace and its measured effect from the ledger.
     report = await asyncio.to_thread(
@@ -122,7 +122,7 @@ async def test_pace_off_sends_the_full_windows(server_env, fake):
     assert status["session"]["paced"] == 0
     body = request["body"]
     assert 220 <= estimate_tokens(body["suffix"]) <= 256
-    assert 512 <= estimate_tokens(body["prompt"]) <= 1024 + 20
+    assert 384 <= estimate_tokens(body["prompt"]) <= 768 + 20
 
 
 async def test_a_lasting_forecast_does_not_pace(server_env, fake):

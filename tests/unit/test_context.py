@@ -9,7 +9,13 @@ from typing import overload
 
 import pytest
 
-from deepseek_fim.context import FimContext, Snippet, build_context, completion_mode
+from deepseek_fim.context import (
+    DEFAULT_PREFIX_TOKENS,
+    FimContext,
+    Snippet,
+    build_context,
+    completion_mode,
+)
 from deepseek_fim.languages import comment_prefix, language_from_path
 from deepseek_fim.tokens import estimate_tokens
 
@@ -203,10 +209,12 @@ def test_a_kept_start_survives_the_line_that_overflows_the_budget() -> None:
         ctx = ctx_at(current, cursor, 5, keep_start=previous)
         if previous is not None and ctx.prefix_start_line != previous:
             # Moved only once the kept window would exceed a quarter over the budget.
-            longer = ctx_at(current, cursor, 5, grid_lines=1, prefix_tokens=1024 * 5 // 4)
+            longer = ctx_at(
+                current, cursor, 5, grid_lines=1, prefix_tokens=DEFAULT_PREFIX_TOKENS * 5 // 4
+            )
             assert longer.prefix_start_line > previous
         window = ctx.prompt.split("\n", 2)[2]
-        assert estimate_tokens(window) <= 1024 * 1.25 * 1.02 + 1
+        assert estimate_tokens(window) <= DEFAULT_PREFIX_TOKENS * 1.25 * 1.02 + 1
         assert ctx.prompt.endswith("\n" + current[-1][:5])
         kept.append(ctx.prefix_start_line)
         previous = ctx.prefix_start_line
@@ -309,7 +317,7 @@ def test_default_windows() -> None:
     ctx = ctx_at(lines, 1500, 4)
     header = "\n".join(ctx.prompt.split("\n")[:2])
     window = ctx.prompt[len(header) + 1 :]
-    assert 1024 / 2 < estimate_tokens(window) <= 1024 * 1.02 + 1
+    assert 768 / 2 < estimate_tokens(window) <= 768 * 1.02 + 1
     assert estimate_tokens(ctx.suffix) <= 256 * 1.02 + 1
 
 

@@ -47,7 +47,7 @@ class PaceBase:
     """The settings pacing scales: the debounce and the window budgets, as the user set them."""
 
     debounce_ms: int = 250
-    prefix_tokens: int = 1024
+    prefix_tokens: int = 768
     suffix_tokens: int = 256
 
     @classmethod

@@ -44,7 +44,8 @@ test('the page has the per-day table and session stats, and no script', () => {
   assert.match(html, /<td>Acceptance rate<\/td><td>44\.4%<\/td>/);
   assert.match(html, /<td>Latency p50 \/ p95<\/td><td>420 ms \/ 900 ms<\/td>/);
   assert.match(html, /<td>Prompt cache hits<\/td><td>50\.0% \(1,500 of 3,000 prompt tokens\)<\/td>/);
-  const older = renderUsageHtml({ ...status, session: { ...status.session!, promptHitTokens: undefined } }, 'x');
+  const session = { requests: 1, cancelled: 0, errors: 0, shown: 1, accepted: 0, acceptanceRate: 0, cacheHitRatio: 0.5, latencyP50Ms: 1, latencyP95Ms: 1 };
+  const older = renderUsageHtml({ ...status, session }, 'x');
   assert.match(older, /<td>Prompt cache hits<\/td><td>50\.0%<\/td>/);
   assert.ok(!/<script/i.test(html));
   assert.match(html, /default-src 'none'/);

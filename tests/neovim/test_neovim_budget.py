@@ -162,4 +162,5 @@ def test_status_command_shows_the_sessions_cache_hits(editor: Editor, tmp_path: 
         f"This session: {session['requests']} requests, prompt cache hits {ratio}"
         f" ({hit:,} of {hit + miss:,} prompt tokens)"
     ) in message.split("\n")
-    assert message.split("\n")[0] == editor.status()["text"]
+    # The budget line first, as the statusline has it (the latest budget notification).
+    assert message.split("\n")[0] == editor.lua("return require('deepseek_fim.status').latest.text")

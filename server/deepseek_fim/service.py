@@ -23,6 +23,7 @@ from deepseek_fim import context, pauses, postprocess, privacy
 from deepseek_fim.budget.ledger import percentile
 from deepseek_fim.budget.pace import Pace
 from deepseek_fim.budget_tracker import BudgetTracker, MessageKind
+from deepseek_fim.cadence import Cadence
 from deepseek_fim.deepseek import (
     BadRequest,
     DeepSeekClient,
@@ -167,6 +168,7 @@ class CompletionService:
         self._prefetched: set[str] = set()
         self._prefetch_plan: PrefetchPlan | None = None
         self.counters = SessionCounters()
+        self.cadence = Cadence()
         self._show_message = show_message
         self._resolved_model: str | None = None
         self._model_lock = asyncio.Lock()
@@ -179,6 +181,9 @@ class CompletionService:
         self._masker = privacy.LineMasker()
         self._ignore_files = IgnoreFiles()
         self._prepared: dict[str, Prepared] = {}
+        # The prefix window's first line of each document's last prompt: kept while it fits,
+        # so that the prompt's cached beginning survives the line that overflows the budget.
+        self._window_starts: dict[str, int] = {}
         # (uri, version) of the document when a suggestion was last accepted in it: the next
         # request there, before any keystroke, is at a pause (the user reads what came in).
         self._accepted_in: tuple[str, int] | None = None
@@ -301,15 +306,18 @@ class CompletionService:
         if in_flight is None:
             self.pending.cancel(uri)
         version = document.version
-        # Pacing (when the grant would run out before it expires) waits longer mid-word and
-        # sends smaller windows; otherwise it hands the settings back unchanged. Where typists
-        # pause (a line start, after an opener or a keyword, right after an accept) there is
-        # no wait at all (pauses.py).
+        # Where typists pause (a line start, after an opener or a keyword, right after an
+        # accept) there is no wait at all (pauses.py); inside a word the wait follows the user's
+        # own key gaps (cadence.py). Pacing (when the grant would run out before it expires)
+        # waits longer mid-word and sends smaller windows; otherwise it changes nothing.
         pace = self.budget.pace()
         delay = 0.0
         if debounce:
             mid_word = _MID_WORD.search(line_prefix) is not None
-            debounce_ms = pace.debounce_ms(self._settings.debounce_ms, mid_word=mid_word)
+            debounce_ms = self._settings.debounce_ms
+            if mid_word:
+                debounce_ms = round(self.cadence.in_word_wait_s(debounce_ms / 1000) * 1000)
+            debounce_ms = pace.debounce_ms(debounce_ms, mid_word=mid_word)
             just_accepted = self._accepted_in == (uri, version)
             delay = pauses.pause_delay(line_prefix, debounce_ms / 1000, just_accepted=just_accepted)
         before_debounce = time.perf_counter() - started
@@ -434,7 +442,9 @@ class CompletionService:
             prefix_tokens=pace.prefix_tokens,
             suffix_tokens=pace.suffix_tokens,
             snippets=self._snippets_for(document),
+            keep_start=self._window_starts.get(document.uri),
         )
+        self._window_starts[document.uri] = ctx.prefix_start_line
         prompt, suffix = self._masker.mask_around_cursor(ctx.prompt, ctx.suffix)
         return Prepared(
             document.version,
@@ -511,7 +521,11 @@ class CompletionService:
         return answer
 
     def _snippets_for(self, document: Document) -> list[context.Snippet]:
-        """Heads of the other open buffers of the same language used most recently."""
+        """Heads of the other open buffers of the same language used most recently.
+
+        Sorted by path, not by recency: switching between buffers keeps the prompt's head
+        byte-identical, so DeepSeek's prefix cache still hits.
+        """
         if self._recent[-1:] != [document.uri]:
             if document.uri in self._recent:
                 self._recent.remove(document.uri)
@@ -526,7 +540,7 @@ class CompletionService:
             if self._excluded(path):
                 continue
             snippets.append(context.Snippet(path, "\n".join(other.lines[:SNIPPET_LINES])))
-        return snippets
+        return sorted(snippets, key=lambda snippet: snippet.path)
 
     async def _send(
         self,
@@ -621,11 +635,11 @@ class CompletionService:
 
     def status_payload(self) -> dict[str, Any]:
         """The `deepseekFim/status` payload with this process's counters."""
-        return self.budget.status_payload(
-            self.counters.to_json(
-                self.scheduler.superseded, self.scheduler.inflight, self.pending.inflight
-            )
+        session = self.counters.to_json(
+            self.scheduler.superseded, self.scheduler.inflight, self.pending.inflight
         )
+        session["cadence"] = self.cadence.to_json(self._settings.debounce_ms / 1000)
+        return self.budget.status_payload(session)
 
     async def _model(self) -> str | None:
         settings = self._settings
@@ -744,6 +758,7 @@ class CompletionService:
         self.answers.forget(uri)
         self.typeahead.forget(uri)
         self._prepared.pop(uri, None)
+        self._window_starts.pop(uri, None)
 
 
 def sendable_text(text: str) -> str:

@@ -77,8 +77,8 @@ class Settings:
     disabled_languages: tuple[str, ...] = ()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     debounce_ms: int = 250
-    prefix_tokens: int = 1500
-    suffix_tokens: int = 500
+    prefix_tokens: int = 768
+    suffix_tokens: int = 256
     max_tokens_line: int = 48
     max_tokens_block: int = 192
     temperature: float = 0.0

@@ -32,4 +32,6 @@ def test_the_ghost_after_an_accept_comes_from_the_prefetch(editor: Editor, tmp_p
     editor.type("<Tab>")
     wait_until(lambda: editor.line(2) == "    return a + b", what="the prefetched one accepted")
     assert list(editor.nvim.current.buffer[:]) == ["def add(a, b):", "    return a + b"]
-    assert len(editor.fake.fim_requests()) == 2
+    # This accept prefetches in turn, at the end of "    return a + b".
+    wait_until(lambda: len(editor.fake.fim_requests()) == 3, what="the second prefetch")
+    assert editor.fake.fim_requests()[2]["body"]["prompt"].endswith("    return a + b")

@@ -724,7 +724,7 @@ class CompletionService:
         if self.blocked_reason(document) is not None or not self.budget.may_send():
             return True
         pace = self.budget.pace()
-        if not pace.prefetch:
+        if not (self._settings.prefetch and pace.prefetch):
             return True
         if self.pending.find(document.uri, lines, line, col) is not None:
             return True  # the editor already asked for it

@@ -87,6 +87,9 @@ class Settings:
     prices: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     budget_diagnostic: bool = False
     pace: PaceMode = "auto"
+    # Ask for the next suggestion right after an accept. Off: editors ask at once after an
+    # accept anyway (bench_editor_pauses: no sooner ghost text, 18% more tokens per hour).
+    prefetch: bool = False
 
     def __repr__(self) -> str:
         """Show the settings without the API key."""
@@ -177,6 +180,7 @@ _VALIDATORS: dict[str, Any] = {
     "prices": _check_prices,
     "budget_diagnostic": _check_bool,
     "pace": _check_pace,
+    "prefetch": _check_bool,
 }
 
 

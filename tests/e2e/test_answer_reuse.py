@@ -6,8 +6,10 @@ the document after accepting the answer is what is judged.
 """
 
 import asyncio
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
+import pytest
 from lsprotocol import types
 from test_pace import DAILY, SETTINGS, _seed_heavy_spending
 
@@ -16,6 +18,14 @@ from deepseek_fim.testing.lsp_session import Session
 
 URI = "file:///work/project/app.py"
 SOURCE = "def add(a, b):\n    "
+
+
+@pytest.fixture
+async def prefetching(server_env) -> AsyncIterator[Session]:
+    """A server with the prefetch after an accept turned on (off by default)."""
+    started = await Session.start(server_env, {"debounceMs": 0, "prefetch": True})
+    yield started
+    await started.stop()
 
 
 async def _execute(session: Session, command: types.Command) -> None:
@@ -143,55 +153,55 @@ async def _accept_first(session: Session, fake) -> str:
     return SOURCE + item.insert_text
 
 
-async def test_prefetch_after_accept_answers_the_next_request(session, fake):
+async def test_prefetch_after_accept_answers_the_next_request(prefetching, fake):
     fake.script({"text": "return a"}, {"text": " + b"})
-    text = await _accept_first(session, fake)
+    text = await _accept_first(prefetching, fake)
     await _fim_requests(fake, 2, finished=True)  # the first, the prefetch
     [_, prefetch] = fake.fim_requests()
     assert prefetch["body"]["prompt"].endswith(text)
     # The editor asks at the pause after the accept: answered by the prefetch.
-    _, future = session.request_inline(URI)
+    _, future = prefetching.request_inline(URI)
     [item] = (await asyncio.wait_for(future, 5)).items
     assert text + item.insert_text == SOURCE + "return a + b"
     assert len(fake.fim_requests()) == 2
-    status = await session.status()
+    status = await prefetching.status()
     session_counters = status["session"]
     assert (session_counters["prefetched"], session_counters["prefetchUsed"]) == (1, 1)
     assert session_counters["lruHits"] + session_counters["reusedPending"] == 1
 
 
-async def test_prefetch_in_flight_is_used_when_the_editor_asks_at_once(session, fake):
+async def test_prefetch_in_flight_is_used_when_the_editor_asks_at_once(prefetching, fake):
     fake.script(
         {"text": "return a"},
         {"text": " + b", "latency_ms": 500},
     )
-    text = await _accept_first(session, fake)
+    text = await _accept_first(prefetching, fake)
     await _fim_requests(fake, 2, finished=False)
-    _, future = session.request_inline(URI)
+    _, future = prefetching.request_inline(URI)
     [item] = (await asyncio.wait_for(future, 5)).items
     assert text + item.insert_text == SOURCE + "return a + b"
     assert len(fake.fim_requests()) == 2
-    status = await session.status()
+    status = await prefetching.status()
     assert (status["session"]["reusedPending"], status["session"]["prefetchUsed"]) == (1, 1)
 
 
-async def test_prefetch_is_cancelled_when_the_user_goes_elsewhere(session, fake):
+async def test_prefetch_is_cancelled_when_the_user_goes_elsewhere(prefetching, fake):
     fake.script({"text": "return a"}, {"text": " + b", "latency_ms": 3000})
-    await _accept_first(session, fake)
+    await _accept_first(prefetching, fake)
     await _fim_requests(fake, 2, finished=False)
     # Backspace: the prefetch's place is gone.
-    _delete(session, types.Position(1, 11), types.Position(1, 12))
+    _delete(prefetching, types.Position(1, 11), types.Position(1, 12))
     await fake.wait_for_disconnect_async(timeout=5)
     prefetch = fake.fim_requests()[-1]
     assert prefetch["disconnected"] and not prefetch["completed"]
-    status = await session.status()
+    status = await prefetching.status()
     assert status["session"]["prefetchCancelled"] == 1
     assert status["session"]["fetching"] == 0
 
 
-async def test_a_prefetch_is_recorded_unused_then_shown(session, fake, server_env):
+async def test_a_prefetch_is_recorded_unused_then_shown(prefetching, fake, server_env):
     fake.script({"text": "return a"}, {"text": " + b"})
-    await _accept_first(session, fake)
+    await _accept_first(prefetching, fake)
     await _fim_requests(fake, 2, finished=True)
     await asyncio.sleep(0.3)  # the row is written right after the answer
     data_dir = server_env["DEEPSEEK_FIM_DATA_DIR"]
@@ -202,32 +212,32 @@ async def test_a_prefetch_is_recorded_unused_then_shown(session, fake, server_en
         return [row[0] for row in rows]
 
     assert outcomes() == ["accepted", "unused"]
-    assert await session.inline(URI) != []
-    await session.status()
+    assert await prefetching.inline(URI) != []
+    await prefetching.status()
     await asyncio.sleep(0.3)
     assert outcomes() == ["accepted", "shown"]
 
 
-async def test_no_prefetch_when_exhausted(session, fake):
+async def test_no_prefetch_when_exhausted(prefetching, fake):
     fake.script({"text": "return a"})
-    session.open(URI, SOURCE)
-    _, future = session.request_inline(URI)
+    prefetching.open(URI, SOURCE)
+    _, future = prefetching.request_inline(URI)
     [item] = (await future).items
-    session.type_text(URI, item.insert_text)
+    prefetching.type_text(URI, item.insert_text)
     fake.configure(balance="0")  # the grant is gone: 402, and a balance that says so
-    assert await session.inline(URI) == []
-    await session.wait_for_budget(lambda p: p["state"] == "exhausted")
+    assert await prefetching.inline(URI) == []
+    await prefetching.wait_for_budget(lambda p: p["state"] == "exhausted")
     before = len(fake.fim_requests())
-    await _execute(session, item.command)  # the first suggestion, accepted now
+    await _execute(prefetching, item.command)  # the first suggestion, accepted now
     await asyncio.sleep(0.5)
     assert len(fake.fim_requests()) == before
-    assert (await session.status())["session"]["prefetched"] == 0
+    assert (await prefetching.status())["session"]["prefetched"] == 0
 
 
 async def test_no_prefetch_while_pacing(server_env, fake):
     _seed_heavy_spending(server_env["DEEPSEEK_FIM_DATA_DIR"])
     fake.configure(balance=str(Decimal("8.40") - 5 * DAILY))
-    session = await Session.start(server_env, {**SETTINGS, "pace": "auto"})
+    session = await Session.start(server_env, {**SETTINGS, "pace": "auto", "prefetch": True})
     try:
         session.open(URI, SOURCE)
         payload = await session.wait_for_budget(lambda p: p["remainingFrom"] == "balance")
@@ -245,7 +255,7 @@ async def test_no_prefetch_while_pacing(server_env, fake):
 
 async def test_prefetch_when_not_pacing(server_env, fake):
     """The same steps as above without the heavy spending: the prefetch goes out."""
-    session = await Session.start(server_env, {"debounceMs": 0, "pace": "auto"})
+    session = await Session.start(server_env, {"debounceMs": 0, "pace": "auto", "prefetch": True})
     try:
         fake.script({"text": "return a"}, {"text": " + b"})
         session.open(URI, SOURCE)
@@ -257,3 +267,12 @@ async def test_prefetch_when_not_pacing(server_env, fake):
         assert (await session.status())["session"]["prefetched"] == 1
     finally:
         await session.stop()
+
+
+async def test_no_prefetch_by_default(session, fake):
+    """Off unless `prefetch` is set: editors ask at once after an accept anyway."""
+    fake.script({"text": "return a"}, {"text": " + b"})
+    await _accept_first(session, fake)
+    await asyncio.sleep(0.5)
+    assert len(fake.fim_requests()) == 1
+    assert (await session.status())["session"]["prefetched"] == 0

@@ -1,7 +1,7 @@
 """Prefetch after an accept, in real Neovim: the next ghost text needs no request of its own.
 
-Tab accepts a whole suggestion; the server then asks DeepSeek for what follows at the end of the
-inserted text, and the request the editor makes right after the accept is answered by that
+With `prefetch` on (it is off by default), Tab accepts a whole suggestion; the server then asks
+DeepSeek for what follows at the end of the inserted text, and the request the editor makes right after the accept is answered by that
 prefetch. Judged by the buffer after accepting the second ghost text too.
 """
 
@@ -16,6 +16,10 @@ pytestmark = pytest.mark.editor
 
 
 def test_the_ghost_after_an_accept_comes_from_the_prefetch(editor: Editor, tmp_path: Path) -> None:
+    editor.nvim.exec_lua(
+        'require("deepseek_fim").setup({ settings = { debounceMs = 0, prefetch = true },'
+        " ghost = { delay_ms = 10 } })"
+    )
     editor.fake.script({"text": "return a"}, {"text": " + b"})
     editor.open(tmp_path / "calc.py", ["def add(a, b):", "    "])
     editor.nvim.current.window.cursor = (2, 0)

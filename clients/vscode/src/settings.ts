@@ -23,6 +23,7 @@ const PASSED_KEYS = [
   'requestTimeoutMs',
   'budgetDiagnostic',
   'pace',
+  'prefetch',
 ] as const;
 
 /** Keys whose empty string means "let the server pick its default (environment, platform)". */

@@ -100,6 +100,15 @@ function M.lsp_config()
     end,
     settings = { deepseekFim = server_settings() },
     init_options = { deepseekFim = server_settings() },
+    -- Read the settings again when the server starts: Neovim may have resolved this table
+    -- before setup() ran (`lsp/deepseek_fim.lua`), and then only `enabled` would reach it.
+    before_init = function(params)
+      params.initializationOptions = { deepseekFim = server_settings() }
+    end,
+    on_init = function(client)
+      client.settings = client.settings or {}
+      client.settings.deepseekFim = server_settings()
+    end,
     capabilities = { textDocument = { inlineCompletion = { dynamicRegistration = false } } },
     handlers = { ["deepseekFim/budget"] = status.handler },
   }

@@ -33,6 +33,7 @@ test('defaults map to the server settings without empty strings, client-only key
     requestTimeoutMs: 10000,
     budgetDiagnostic: false,
     pace: 'auto',
+    prefetch: false,
     grant: { currency: 'USD', tokens: 5000000, days: 30 },
   });
 });
@@ -42,7 +43,7 @@ test('contributed settings cover every server setting of architecture.md except 
   for (const key of [
     'baseUrl', 'dataDir', 'model', 'enabled', 'disabledLanguages', 'exclude', 'debounceMs', 'prefixTokens',
     'suffixTokens', 'maxTokensLine', 'maxTokensBlock', 'temperature', 'requestTimeoutMs', 'grant.tokens',
-    'grant.amount', 'grant.currency', 'grant.startDate', 'grant.days', 'prices', 'budgetDiagnostic', 'pace', 'server.command', 'server.pythonPath',
+    'grant.amount', 'grant.currency', 'grant.startDate', 'grant.days', 'prices', 'budgetDiagnostic', 'pace', 'prefetch', 'server.command', 'server.pythonPath',
   ]) {
     assert.ok(keys.includes(key), `missing deepseekFim.${key}`);
   }

@@ -2,7 +2,8 @@
 
 With `prefetch` on (it is off by default), Tab accepts a whole suggestion; the server then asks
 DeepSeek for what follows at the end of the inserted text, and the request the editor makes right
-after the accept is answered by that prefetch. Judged by the buffer after accepting the second ghost text too.
+after the accept is answered by that prefetch. Judged by the buffer after accepting the second
+ghost text too.
 """
 
 from __future__ import annotations

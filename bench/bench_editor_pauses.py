@@ -25,7 +25,8 @@ Printed per configuration (each on the same regions and cadence, back to back in
 The range across regions is shown in brackets. Configurations: `default` (the plugin's and the
 server's defaults), `naive` (a client in editor_pauses.lua that asks at every keystroke and
 clears what is shown at every key; the server's debounce is 0) and, with `--previous DIR`,
-`previous` (the defaults of another checkout with its own .venv, e.g. `git archive main`).
+`previous` (the defaults of another checkout with its own .venv, e.g. `git archive main`);
+`prefix512` (the defaults with `prefixTokens` 512) on request.
 
 Usage: bench_editor_pauses.py [--quick] [--versions 0.12,0.11] [--configs default,naive]
          [--previous DIR]
@@ -222,6 +223,9 @@ def configs(versions: list[str], names: list[str], previous: Path | None) -> lis
     known: dict[str, Callable[[str], Config]] = {
         "default": lambda v: Config("default", v, {}),
         "naive": lambda v: Config("naive", v, NAIVE, naive=True),
+        # The defaults with a 512-token prefix window (768 by default): what a smaller window
+        # saves per hour of typing.
+        "prefix512": lambda v: Config("prefix512", v, {"settings": {"prefixTokens": 512}}),
     }
     if previous is not None:
         known["previous"] = lambda v: Config("previous", v, {}, checkout=previous)

@@ -17,9 +17,11 @@ debounce (50 ms in VS Code 1.100, fixed: a stable extension cannot change it) pl
 through the extension host and the server.
 
 Configurations: `default` (the extension's defaults), `debounce0` (`deepseekFim.debounceMs` 0:
-only VS Code's own delay applies anywhere).
+only VS Code's own delay applies anywhere), `previous` (the defaults, with another build of the
+extension: `--previous-vsix FILE`, e.g. built from main).
 
-Usage: bench_vscode_pauses.py [--quick] [--configs default,debounce0] [--regions N]
+Usage: bench_vscode_pauses.py [--quick] [--configs previous,default,debounce0] [--regions N]
+         [--previous-vsix FILE]
          [--seed N] [--latency-ms 300] [--cache-build-ms 2000] [--oracle-lines 1]
          [--oracle-accuracy 0.6] [--json FILE]
 Needs code-server, chromium and the extension's npm packages (clients/vscode/scripts/
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -68,6 +71,7 @@ VENV_BIN = Path(sys.executable).parent
 CONFIGS: dict[str, dict[str, Any]] = {
     "default": {},
     "debounce0": {"deepseekFim.debounceMs": 0},
+    "previous": {},  # the defaults, with the extension of --previous-vsix
 }
 
 
@@ -122,8 +126,12 @@ def run_region(config: str, region: Region, args: argparse.Namespace, waits: Wai
     ):
         plan_path, result_path = Path(tmp) / "plan.json", Path(tmp) / "result.json"
         plan_path.write_text(json.dumps(plan_for(region, args, fake.url, CONFIGS[config])))
+        vsix = args.previous_vsix if config == "previous" else VSIX
         subprocess.run(
-            ["node", str(TYPIST), str(plan_path), str(result_path)], cwd=EXT_DIR, check=True
+            ["node", str(TYPIST), str(plan_path), str(result_path)],
+            cwd=EXT_DIR,
+            check=True,
+            env={**os.environ, "DEEPSEEK_FIM_VSIX": str(vsix)},
         )
         typed = json.loads(result_path.read_text())
         artifacts = REPO / "artifacts" / "bench-vscode"
@@ -199,9 +207,16 @@ def main() -> None:
     parser.add_argument("--cache-build-ms", type=float, default=2000)
     parser.add_argument("--oracle-lines", type=int, default=1)
     parser.add_argument("--oracle-accuracy", type=float, default=0.6)
+    parser.add_argument(
+        "--previous-vsix",
+        type=Path,
+        help="another build of the extension (e.g. from main), run as the `previous` configuration",
+    )
     parser.add_argument("--json", help="write every run's figures to this file")
     args = parser.parse_args()
     names = args.configs.split(",")
+    if "previous" in names and args.previous_vsix is None:
+        raise SystemExit("the previous configuration needs --previous-vsix")
     unknown = [n for n in names if n not in CONFIGS]
     if unknown:
         raise SystemExit(f"unknown configurations {unknown}; known: {sorted(CONFIGS)}")

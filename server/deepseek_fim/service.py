@@ -264,7 +264,12 @@ class CompletionService:
             mid_word = _MID_WORD.search(line_prefix) is not None
             debounce_ms = pace.debounce_ms(self._settings.debounce_ms, mid_word=mid_word)
             just_accepted = self._accepted_in == (uri, version)
-            delay = pauses.pause_delay(line_prefix, debounce_ms / 1000, just_accepted=just_accepted)
+            delay = pauses.pause_delay(
+                line_prefix,
+                debounce_ms / 1000,
+                just_accepted=just_accepted,
+                editor_wait_s=self._settings.editor_delay_ms / 1000,
+            )
         before_debounce = time.perf_counter() - started
         if delay > 0:
             # The debounce is idle time: prepare the prompt in it (right after this handler

@@ -123,15 +123,20 @@ async function openAtLine(page, name, line) {
   await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: name }).first().waitFor();
   await page.keyboard.press('Enter');
   await page.locator(`.tab.active:has-text("${name}")`).waitFor();
+  await page.locator('.monaco-editor .view-lines').first().click();
   await page.keyboard.press('Control+G');
-  await page.keyboard.type(String(line));
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`:${line}`);
   await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden' });
   await page.keyboard.press('Home');
   await page.keyboard.press('Home'); // the first Home may stop at the indentation
   await waitFor('the cursor at the region', async () => {
     const at = await cursor(page);
     return at && at[0] === line && at[1] === 1;
-  }, { timeoutMs: 5000 });
+  }, { timeoutMs: 5000 }).catch(async (error) => {
+    throw new Error(`${error.message}; the cursor is at ${await cursor(page)}, expected ${line},1`);
+  });
 }
 
 /** Type one key event: a character, or a line break with the next line's indentation at once. */

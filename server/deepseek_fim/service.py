@@ -22,6 +22,7 @@ from deepseek_fim import context, pauses, postprocess, privacy
 from deepseek_fim.budget.ledger import percentile
 from deepseek_fim.budget.pace import Pace
 from deepseek_fim.budget_tracker import BudgetTracker, MessageKind
+from deepseek_fim.cadence import Cadence
 from deepseek_fim.deepseek import (
     BadRequest,
     DeepSeekClient,
@@ -133,6 +134,7 @@ class CompletionService:
         self.scheduler = RequestScheduler()
         self.typeahead = TypeAheadCache()
         self.counters = SessionCounters()
+        self.cadence = Cadence()
         self._show_message = show_message
         self._resolved_model: str | None = None
         self._model_lock = asyncio.Lock()
@@ -254,15 +256,18 @@ class CompletionService:
             text, completion_id, replaced = reused
             return Completion(text, completion_id, line_prefix, replaced)
         version = document.version
-        # Pacing (when the grant would run out before it expires) waits longer mid-word and
-        # sends smaller windows; otherwise it hands the settings back unchanged. Where typists
-        # pause (a line start, after an opener or a keyword, right after an accept) there is
-        # no wait at all (pauses.py).
+        # Where typists pause (a line start, after an opener or a keyword, right after an
+        # accept) there is no wait at all (pauses.py); inside a word the wait follows the user's
+        # own key gaps (cadence.py). Pacing (when the grant would run out before it expires)
+        # waits longer mid-word and sends smaller windows; otherwise it changes nothing.
         pace = self.budget.pace()
         delay = 0.0
         if debounce:
             mid_word = _MID_WORD.search(line_prefix) is not None
-            debounce_ms = pace.debounce_ms(self._settings.debounce_ms, mid_word=mid_word)
+            debounce_ms = self._settings.debounce_ms
+            if mid_word:
+                debounce_ms = round(self.cadence.in_word_wait_s(debounce_ms / 1000) * 1000)
+            debounce_ms = pace.debounce_ms(debounce_ms, mid_word=mid_word)
             just_accepted = self._accepted_in == (uri, version)
             delay = pauses.pause_delay(
                 line_prefix,
@@ -500,9 +505,9 @@ class CompletionService:
 
     def status_payload(self) -> dict[str, Any]:
         """The `deepseekFim/status` payload with this process's counters."""
-        return self.budget.status_payload(
-            self.counters.to_json(self.scheduler.superseded, self.scheduler.inflight)
-        )
+        session = self.counters.to_json(self.scheduler.superseded, self.scheduler.inflight)
+        session["cadence"] = self.cadence.to_json(self._settings.debounce_ms / 1000)
+        return self.budget.status_payload(session)
 
     async def _model(self) -> str | None:
         settings = self._settings

@@ -87,3 +87,26 @@ async def test_right_after_an_accept_the_next_request_goes_out_at_once(server_en
         assert len(fake.fim_requests()) == 2
     finally:
         await session.stop()
+
+
+async def test_inside_a_word_the_wait_follows_the_users_own_key_gaps(server_env, fake):
+    session = await Session.start(server_env, LONG_DEBOUNCE)
+    try:
+        session.open(URI, "def add(a, b):\n    ")
+        for key in "total_of_both_numbers_in_one_variable_name":
+            session.type_text(URI, key)  # one key per didChange, as editors send them
+            await asyncio.sleep(0.01)
+        cadence = (await session.status())["session"]["cadence"]
+        # Gaps of about 10 ms: a fast typist, so the wait inside a word is half the setting.
+        assert cadence["inWordGaps"] == 41
+        assert cadence["inWordGapP90Ms"] < 500
+        assert cadence["inWordWaitMs"] == 2500
+        _, future = session.request_inline(URI)
+        for _ in range(90):  # 4.5 s: the learned wait, not the 5 s setting
+            if fake.fim_requests():
+                break
+            await asyncio.sleep(0.05)
+        assert len(fake.fim_requests()) == 1
+        assert (await asyncio.wait_for(future, 3)).items
+    finally:
+        await session.stop()

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from lsprotocol import types
@@ -240,6 +241,18 @@ class LspLogHandler(logging.Handler):
             )
 
 
+def _typed_character(changes: Sequence[types.TextDocumentContentChangeEvent]) -> str | None:
+    """The one character a didChange typed (an insertion at a point), else None."""
+    if len(changes) != 1:
+        return None
+    change = changes[0]
+    if not isinstance(change, types.TextDocumentContentChangePartial):
+        return None
+    if change.range.start != change.range.end or len(change.text) != 1:
+        return None
+    return change.text
+
+
 def _accept_command(completion: Completion) -> types.Command:
     return types.Command(
         title="Accept DeepSeek completion",
@@ -326,6 +339,7 @@ def create_language_server() -> DeepSeekFimServer:
             else:
                 document.set_text(change.text)
         document.version = params.text_document.version
+        ls.service.cadence.changed(document.uri, _typed_character(params.content_changes))
         ls.service.counters.edit_ms.append((time.perf_counter() - started) * 1000)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

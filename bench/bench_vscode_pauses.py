@@ -11,8 +11,9 @@ Printed: the rows of bench_editor_pauses.py (median pause to visible ghost, paus
 requests sent/aborted, tokens per hour, cache-hit ratio, tokens per accepted character, whether
 the file ended equal to the original), then where the time before a request goes: from a key
 to the fake receiving the request it caused, at places where the server does not wait (line
-start, after an opener or a keyword, after an accept) and in the middle of a word (the server
-waits `debounceMs` there). At the first kind of place what remains is VS Code's own inline-suggest
+start, after an opener or a keyword, after an accept) and elsewhere, mostly in the middle of a
+word (the server waits there: `debounceMs`, or what the user's cadence says, pauses.py and
+cadence.py). At the first kind of place what remains is VS Code's own inline-suggest
 debounce (50 ms in VS Code 1.100, fixed: a stable extension cannot change it) plus the trip
 through the extension host and the server.
 
@@ -80,7 +81,7 @@ class Waits:
     """Seconds from a key to the fake receiving the request it caused, by kind of place."""
 
     no_wait: list[float]  # the server sends at once (line start, opener, keyword, after accept)
-    mid_word: list[float]  # the server waits debounceMs (or more when pacing)
+    mid_word: list[float]  # anywhere else (mostly inside a word): the server waits there
 
 
 def plan_for(
@@ -251,7 +252,7 @@ def main() -> None:
     print("from a key to the fake receiving the request it caused, ms: median (p25-p75)")
     for label, w in waits.items():
         print(f"  {label}: where the server sends at once {describe(w.no_wait)}")
-        print(f"  {label}: mid-word (server waits debounceMs) {describe(w.mid_word)}")
+        print(f"  {label}: elsewhere, mostly mid-word (the server waits) {describe(w.mid_word)}")
     if args.json:
         Path(args.json).write_text(
             json.dumps(

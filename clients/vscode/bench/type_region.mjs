@@ -4,8 +4,9 @@
 // The plan carries the fake DeepSeek API's URL (the benchmark serves it), the file, the region and,
 // for every offset of the region, the key to type there, the gap before it (after a key and after
 // an accept) and the oracle's wrong answer there. The result: the pauses (ghost text on screen at
-// the end of each, right or not, and how long after the last key it appeared), the accepts, the
-// monotonic time of every key (with the offset after it) (CLOCK_MONOTONIC, as Python's time.monotonic()) and the saved file.
+// the end of each, right or not, and how long after the last key it appeared), the accepts, every
+// key's time on CLOCK_MONOTONIC (as Python's time.monotonic()) with the offset after it, and the
+// saved file.
 //
 // Times of keys and ghost text are both taken in the page (performance.now()): a key when the
 // page sees its keydown or input event, ghost text when a DOM mutation makes it visible.

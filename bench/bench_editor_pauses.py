@@ -61,6 +61,7 @@ import pynvim  # type: ignore[import-untyped]
 
 from deepseek_fim.testing.fake_deepseek import FakeDeepSeek
 from deepseek_fim.testing.fake_oracle_files import first_lines, spoil
+from deepseek_fim.testing.fake_tokens import count_tokens
 
 REPO = Path(__file__).resolve().parents[1]
 LUA_HELPER = Path(__file__).resolve().with_name("editor_pauses.lua")
@@ -259,6 +260,7 @@ class RunResult:
     hit: int = 0
     miss: int = 0
     out: int = 0
+    suffix: int = 0  # prompt tokens of the suffixes: after the prompt, never a cache hit
     buffer_ok: bool = False
     problems: list[str] = field(default_factory=list)
 
@@ -379,6 +381,11 @@ def run_region(config: Config, region: Region, args: argparse.Namespace) -> RunR
     result.hit = sum(u["prompt_cache_hit_tokens"] for u in usages)
     result.miss = sum(u["prompt_cache_miss_tokens"] for u in usages)
     result.out = sum(u["completion_tokens"] for u in usages)
+    result.suffix = sum(
+        count_tokens(entry["body"].get("suffix") or "")
+        for entry in fim
+        if entry.get("usage") and isinstance(entry.get("body"), dict)
+    )
     return result
 
 

@@ -1,9 +1,13 @@
 """The FIM prompt and suffix for a cursor in a document, under token budgets.
 
-The prompt is ``[header][snippets][prefix window]<cursor>``. The header and the snippets change
-rarely, and the prefix window starts on a line taken from a grid, so consecutive keystrokes in the
-same region send a prompt whose beginning is byte-identical: that is what lets DeepSeek's prefix
-cache (64-token units) hit. Only the lines inside the two windows are read.
+The prompt is ``[snippets][header][prefix window]<cursor>``, then the suffix. DeepSeek's prefix
+cache hits only a prompt beginning that is byte-identical to one sent seconds before, counted in
+64-token units from token 0, so the prompt is ordered from the most stable part to the least:
+the other buffers' snippets (in a fixed order; they change only when those buffers' heads do),
+the path header, then the prefix window, which starts on a line taken from a grid so that
+consecutive keystrokes in the same region share everything up to the cursor line. The suffix
+comes after the prompt and never hits: it is pure cache-miss cost, so it stops where the
+cursor's top-level block ends. Only the lines inside the two windows are read.
 """
 
 from __future__ import annotations
@@ -24,8 +28,16 @@ logger = logging.getLogger(__name__)
 # block: several lines (a body, a header's block, an empty line's statements).
 Mode = Literal["line", "next", "block"]
 
+# Window budgets (the settings prefixTokens / suffixTokens): the prefix holds about 75 lines of
+# typical code (the enclosing function and what is above it); the suffix about 25.
+DEFAULT_PREFIX_TOKENS = 768
+DEFAULT_SUFFIX_TOKENS = 256
 DEFAULT_GRID_LINES = 32
 DEFAULT_SNIPPET_TOKENS = 400
+# A window start is kept while the window from it stays under this many times the budget.
+KEEP_START_SLACK = 1.25
+# How far up a blank cursor line looks for the indentation of the code it belongs to.
+_BLOCK_LOOKBACK_LINES = 8
 _CLOSERS = ")]}"
 # The last character of a line that reads as a finished statement or item.
 _FINISHED = frozenset(";,)]}\"'`")
@@ -138,47 +150,79 @@ def _snippet_block(snippets: Sequence[Snippet], language_id: str, budget: float)
 
 
 def _prefix_window(
-    lines: Sequence[str], line: int, line_prefix: str, budget: float, grid: int
+    lines: Sequence[str],
+    line: int,
+    line_prefix: str,
+    budget: float,
+    grid: int,
+    keep_start: int | None = None,
 ) -> tuple[int, list[str], float]:
-    """Prefix window: its first line (on the grid when the budget cuts), its lines, its cost."""
+    """Prefix window: its first line (on the grid when the budget cuts), its lines, its cost.
+
+    ``keep_start``: the start of this document's previous window. It is kept while the window
+    from it holds no more than ``KEEP_START_SLACK`` times the budget and no less than a fresh
+    one, so the prompt's beginning (cached) does not change with the first line that overflows.
+    """
     used = estimate_tokens_float(line_prefix)
-    taken: list[str] = []
+    keeping = keep_start is not None and 0 <= keep_start <= line
+    limit = budget * KEEP_START_SLACK if keeping else budget
     costs: list[float] = []
-    earliest = line
-    while earliest > 0:
-        text = lines[earliest - 1]
-        cost = estimate_line_tokens(text)
-        if used + cost > budget:
+    total = used
+    earliest = line  # the first line of the longest window under the budget
+    reach = line  # the same under the limit
+    while reach > 0:
+        cost = estimate_line_tokens(lines[reach - 1])
+        if total + cost > limit:
             break
-        used += cost
-        taken.append(text)
+        total += cost
         costs.append(cost)
-        earliest -= 1
+        reach -= 1
+        if total <= budget:
+            earliest = reach
     if earliest == 0:
-        taken.reverse()
-        return 0, taken, used
-    # The window is full: round its start up to the grid so that it moves in steps, not lines.
-    # A coarse grid may not lose more than half the window (small budgets): halve it until then.
-    fits = line - earliest
-    start = min(line, math.ceil(earliest / grid) * grid)
-    while grid > 1 and line - start < fits / 2:
-        grid //= 2
+        start = 0
+    else:
+        # The window is full: round its start up to the grid so that it moves in steps, not
+        # lines. A coarse grid may not lose more than half the window (small budgets): halve
+        # it until then.
+        fits = line - earliest
         start = min(line, math.ceil(earliest / grid) * grid)
-    drop = start - earliest
-    used -= sum(costs[len(costs) - drop :]) if drop else 0.0
-    kept = taken[: len(taken) - drop]
-    kept.reverse()
-    return start, kept, used
+        while grid > 1 and line - start < fits / 2:
+            grid //= 2
+            start = min(line, math.ceil(earliest / grid) * grid)
+    if keeping and keep_start is not None and reach <= keep_start <= start:
+        start = keep_start
+    count = line - start
+    kept = [lines[index] for index in range(start, line)]
+    return start, kept, used + sum(costs[:count])
+
+
+def _in_indented_block(lines: Sequence[str], line: int) -> bool:
+    """True when the cursor line, or the code line above a blank one, is indented."""
+    for index in range(line, max(-1, line - _BLOCK_LOOKBACK_LINES), -1):
+        text = lines[index]
+        if index == line and syntax.indent_of(text):
+            return True  # typed indentation counts, even on an otherwise blank line
+        if text.strip():
+            return bool(syntax.indent_of(text))
+    return False
 
 
 def _suffix_window(
     lines: Sequence[str], line: int, line_suffix: str, budget: float
 ) -> tuple[str, float]:
+    """Suffix window: the rest of the cursor line and the lines after it, under the budget.
+
+    Inside an indented block it ends with the first unindented line after the cursor (the
+    block's closing ``}``/``end``, or the next top-level ``def``): code past the end of the
+    cursor's top-level block seldom shapes the completion, and suffix tokens are never cached.
+    """
     parts = [line_suffix]
     used = estimate_tokens_float(line_suffix)
     if used > budget:
         cut = line_suffix[: int(budget * _CHARS_PER_TOKEN_FLOOR)]
         return cut, estimate_tokens_float(cut)
+    scoped = line + 1 < len(lines) and _in_indented_block(lines, line)
     index = line + 1
     count = len(lines)
     while index < count:
@@ -189,6 +233,8 @@ def _suffix_window(
         parts.append(text)
         used += cost
         index += 1
+        if scoped and text.strip() and not syntax.indent_of(text):
+            break
     return "\n".join(parts), used
 
 
@@ -199,17 +245,20 @@ def build_context(
     *,
     path: str,
     language_id: str,
-    prefix_tokens: int = 1500,
-    suffix_tokens: int = 500,
+    prefix_tokens: int = DEFAULT_PREFIX_TOKENS,
+    suffix_tokens: int = DEFAULT_SUFFIX_TOKENS,
     snippets: Sequence[Snippet] = (),
     snippet_tokens: int = DEFAULT_SNIPPET_TOKENS,
     grid_lines: int = DEFAULT_GRID_LINES,
+    keep_start: int | None = None,
 ) -> FimContext:
     """Build the FIM prompt and suffix for the cursor at ``(line, col)`` (code points).
 
     Positions past the end are clamped to the end of the document. ``prefix_tokens`` bounds
     the prefix window, ``suffix_tokens`` the suffix, ``snippet_tokens`` all snippets together;
-    the header is not counted against any budget.
+    the header is not counted against any budget. ``keep_start``: the ``prefix_start_line`` of
+    the document's previous context; the window keeps that start (and may then exceed
+    ``prefix_tokens`` by up to a quarter) until a fresh start would give a longer window.
     """
     grid = max(1, grid_lines)
     line, col, text = _clamp(lines, line, col)
@@ -222,11 +271,14 @@ def build_context(
         body = line_prefix[len(line_prefix) - keep :] if keep else ""
         body_tokens = estimate_tokens_float(body)
     else:
-        start, window, body_tokens = _prefix_window(lines, line, line_prefix, budget, grid)
+        start, window, body_tokens = _prefix_window(
+            lines, line, line_prefix, budget, grid, keep_start
+        )
         body = "\n".join([*window, line_prefix])
 
-    head = _header(path, language_id)
-    head.extend(_snippet_block(snippets, language_id, float(max(0, snippet_tokens))))
+    # Most stable first: the snippets (other buffers), then this file's header.
+    head = _snippet_block(snippets, language_id, float(max(0, snippet_tokens)))
+    head.extend(_header(path, language_id))
     head_tokens = sum(estimate_line_tokens(text) for text in head)
     prompt = "\n".join(head) + "\n" + body
     suffix, suffix_tokens_used = _suffix_window(

@@ -147,6 +147,9 @@ class CompletionService:
         self._masker = privacy.LineMasker()
         self._ignore_files = IgnoreFiles()
         self._prepared: dict[str, Prepared] = {}
+        # The prefix window's first line of each document's last prompt: kept while it fits,
+        # so that the prompt's cached beginning survives the line that overflows the budget.
+        self._window_starts: dict[str, int] = {}
         # (uri, version) of the document when a suggestion was last accepted in it: the next
         # request there, before any keystroke, is at a pause (the user reads what came in).
         self._accepted_in: tuple[str, int] | None = None
@@ -303,7 +306,9 @@ class CompletionService:
             prefix_tokens=pace.prefix_tokens,
             suffix_tokens=pace.suffix_tokens,
             snippets=self._snippets_for(document),
+            keep_start=self._window_starts.get(document.uri),
         )
+        self._window_starts[document.uri] = ctx.prefix_start_line
         prompt, suffix = self._masker.mask_around_cursor(ctx.prompt, ctx.suffix)
         return Prepared(
             document.version,
@@ -395,7 +400,11 @@ class CompletionService:
         )
 
     def _snippets_for(self, document: Document) -> list[context.Snippet]:
-        """Heads of the other open buffers of the same language used most recently."""
+        """Heads of the other open buffers of the same language used most recently.
+
+        Sorted by path, not by recency: switching between buffers keeps the prompt's head
+        byte-identical, so DeepSeek's prefix cache still hits.
+        """
         if self._recent[-1:] != [document.uri]:
             if document.uri in self._recent:
                 self._recent.remove(document.uri)
@@ -410,7 +419,7 @@ class CompletionService:
             if self._excluded(path):
                 continue
             snippets.append(context.Snippet(path, "\n".join(other.lines[:SNIPPET_LINES])))
-        return snippets
+        return sorted(snippets, key=lambda snippet: snippet.path)
 
     async def _send(
         self,
@@ -558,6 +567,7 @@ class CompletionService:
         self.scheduler.cancel(uri)
         self.typeahead.forget(uri)
         self._prepared.pop(uri, None)
+        self._window_starts.pop(uri, None)
 
 
 def sendable_text(text: str) -> str:

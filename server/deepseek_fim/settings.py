@@ -79,8 +79,8 @@ class Settings:
     debounce_ms: int = 250
     # What the editor waits after a key before it asks (VS Code: 50 ms), off the server's wait.
     editor_delay_ms: int = 0
-    prefix_tokens: int = 1500
-    suffix_tokens: int = 500
+    prefix_tokens: int = 768
+    suffix_tokens: int = 256
     max_tokens_line: int = 48
     max_tokens_block: int = 192
     temperature: float = 0.0

@@ -3,8 +3,8 @@
 The ledger is seeded with five days of use at USD 0.50 a day, and the fake reports the balance
 that leaves (USD 5.90): at 2.5/6 = 0.4167 USD a day (the burn window starts at the first day of
 use, today included) the money lasts 14 of the grant's 25 remaining days, an overspend of
-0.4167 x 25 / 5.90 = 1.77, so the pace factor is the next step, 2: windows 750/250 tokens
-instead of 1500/500. What the fake receives shows it.
+0.4167 x 25 / 5.90 = 1.77, so the pace factor is the next step, 2: windows 384/128 tokens
+instead of 768/256. What the fake receives shows it.
 """
 
 import asyncio
@@ -48,9 +48,9 @@ def _seed_heavy_spending(data_dir: str) -> None:
 
 
 def _big_source() -> tuple[str, types.Position]:
-    """600 lines of code before the cursor and 300 after: both windows are full."""
+    """600 lines of code before the cursor and 300 after, in its block: both windows are full."""
     before = [f"def function_{i}(value):\n    return value * {i} + {i * 7}\n" for i in range(300)]
-    after = [f"CONSTANT_{i} = function_{i}({i})\n" for i in range(300)]
+    after = [f"    total_{i} = function_{i}({i})\n" for i in range(300)]
     text = "".join(before) + "\ndef total(a, b):\n    \n" + "".join(after)
     return text, types.Position(601, 4)
 
@@ -78,7 +78,7 @@ async def test_heavy_spending_makes_the_server_send_smaller_prompts(server_env, 
     assert payload["forecast"] == "runsOut"
     pace = payload["pace"]
     assert (pace["active"], pace["factor"], pace["mode"]) == (True, 2.0, "auto")
-    assert (pace["prefixTokens"], pace["suffixTokens"]) == (750, 250)
+    assert (pace["prefixTokens"], pace["suffixTokens"]) == (384, 128)
     assert pace["midWordDebounceMs"] == 250  # 0 set, +250 ms at factor 2
     assert pace["prefetch"] is False
     assert payload["text"].endswith("· paced") and len(payload["text"]) < 30
@@ -89,9 +89,9 @@ async def test_heavy_spending_makes_the_server_send_smaller_prompts(server_env, 
     body = request["body"]
     # The windows the fake received are the paced ones (the header is outside the budget; the
     # prefix window starts on a line grid, which may drop up to half of it).
-    assert 200 <= estimate_tokens(body["suffix"]) <= 250
-    assert 375 <= estimate_tokens(body["prompt"]) <= 750 + 20
-    assert request["usage"]["prompt_tokens"] < 1200
+    assert 100 <= estimate_tokens(body["suffix"]) <= 128
+    assert 192 <= estimate_tokens(body["prompt"]) <= 384 + 20
+    assert request["usage"]["prompt_tokens"] < 700
 
     # `deepseek-fim usage` shows the pace and its measured effect from the ledger.
     report = await asyncio.to_thread(
@@ -121,8 +121,8 @@ async def test_pace_off_sends_the_full_windows(server_env, fake):
     assert "paced" not in payload["text"]
     assert status["session"]["paced"] == 0
     body = request["body"]
-    assert 450 <= estimate_tokens(body["suffix"]) <= 500
-    assert 1400 <= estimate_tokens(body["prompt"]) <= 1500 + 20
+    assert 220 <= estimate_tokens(body["suffix"]) <= 256
+    assert 384 <= estimate_tokens(body["prompt"]) <= 768 + 20
 
 
 async def test_a_lasting_forecast_does_not_pace(server_env, fake):
@@ -137,4 +137,4 @@ async def test_a_lasting_forecast_does_not_pace(server_env, fake):
     assert payload["forecast"] == "lastsUntilExpiry"
     assert payload["pace"]["active"] is False
     assert payload["pace"]["reason"] == "the money lasts until the grant expires"
-    assert estimate_tokens(request["body"]["suffix"]) >= 450
+    assert estimate_tokens(request["body"]["suffix"]) >= 220

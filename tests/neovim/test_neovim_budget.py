@@ -141,3 +141,26 @@ def test_disable_stops_requests_and_enable_resumes(editor: Editor, tmp_path: Pat
     editor.nvim.command("DeepSeekFim enable")
     editor.type("A")
     wait_until(lambda: editor.fake.fim_requests(), what="a request once enabled again")
+
+
+def test_status_command_shows_the_sessions_cache_hits(editor: Editor, tmp_path: Path) -> None:
+    first_suggestion(editor, tmp_path / "calc.py")
+    editor.wait_ghost("a + b")
+    editor.type("<Esc>")
+    wait_until(lambda: editor.status()["session"]["requests"] >= 1, what="a recorded request")
+    editor.lua("_G.notified = {} vim.notify = function(msg) table.insert(_G.notified, msg) end")
+    editor.nvim.command("DeepSeekFim status")
+    [message] = editor.lua("return _G.notified")
+    session = editor.status()["session"]
+    hit, miss = session["promptHitTokens"], session["promptMissTokens"]
+    billed = sum(
+        r["usage"]["prompt_cache_miss_tokens"] for r in editor.fake.fim_requests() if r["usage"]
+    )
+    assert miss == billed > 0
+    ratio = f"{session['cacheHitRatio'] * 100:.1f}%"
+    assert (
+        f"This session: {session['requests']} requests, prompt cache hits {ratio}"
+        f" ({hit:,} of {hit + miss:,} prompt tokens)"
+    ) in message.split("\n")
+    # The budget line first, as the statusline has it (the latest budget notification).
+    assert message.split("\n")[0] == editor.lua("return require('deepseek_fim.status').latest.text")

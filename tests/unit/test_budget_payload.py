@@ -269,6 +269,8 @@ def test_status_payload_adds_session_and_days() -> None:
         "accepted": 3,
         "acceptanceRate": 0.5,
         "cacheHitRatio": 0.9,
+        "promptHitTokens": 900,
+        "promptMissTokens": 100,
         "latencyP50Ms": 310,
         "latencyP95Ms": 780,
         "possiblyBilled": 0,

@@ -9,7 +9,13 @@ from typing import overload
 
 import pytest
 
-from deepseek_fim.context import FimContext, Snippet, build_context, completion_mode
+from deepseek_fim.context import (
+    DEFAULT_PREFIX_TOKENS,
+    FimContext,
+    Snippet,
+    build_context,
+    completion_mode,
+)
 from deepseek_fim.languages import comment_prefix, language_from_path
 from deepseek_fim.tokens import estimate_tokens
 
@@ -190,6 +196,48 @@ def test_prompt_start_is_stable_while_typing_new_lines() -> None:
     assert 1 <= len(starts) <= 3
 
 
+def test_a_kept_start_survives_the_line_that_overflows_the_budget() -> None:
+    lines = source_lines()[:2000]
+    typed = [f"    value_{i} = compute({i}, {i * 3})" for i in range(60)]
+    fresh: set[int] = set()
+    kept: list[int] = []
+    previous: int | None = None
+    for extra in range(len(typed)):
+        current = [*lines, *typed[:extra], "    x"]
+        cursor = len(current) - 1
+        fresh.add(ctx_at(current, cursor, 5).prefix_start_line)
+        ctx = ctx_at(current, cursor, 5, keep_start=previous)
+        if previous is not None and ctx.prefix_start_line != previous:
+            # Moved only once the kept window would exceed a quarter over the budget.
+            longer = ctx_at(
+                current, cursor, 5, grid_lines=1, prefix_tokens=DEFAULT_PREFIX_TOKENS * 5 // 4
+            )
+            assert longer.prefix_start_line > previous
+        window = ctx.prompt.split("\n", 2)[2]
+        assert estimate_tokens(window) <= DEFAULT_PREFIX_TOKENS * 1.25 * 1.02 + 1
+        assert ctx.prompt.endswith("\n" + current[-1][:5])
+        kept.append(ctx.prefix_start_line)
+        previous = ctx.prefix_start_line
+    assert len(set(kept)) < len(fresh)  # fewer moves than the start without memory
+
+
+def test_a_kept_start_never_shortens_the_window() -> None:
+    lines = source_lines()[:2000]
+    fresh = ctx_at(lines, 1500, 0)
+    # After a jump back up the file the old start is after the fresh one: not kept.
+    assert ctx_at(lines, 1500, 0, keep_start=1504).prefix_start_line == fresh.prefix_start_line
+    # A few lines before the fresh start, within the slack: kept, a little over the budget.
+    earlier = fresh.prefix_start_line - 8
+    kept = ctx_at(lines, 1500, 0, keep_start=earlier)
+    assert kept.prefix_start_line == earlier
+    assert kept.prompt.endswith(fresh.prompt.split("\n", 2)[2])
+    assert fresh.prompt_tokens < kept.prompt_tokens <= fresh.prompt_tokens + 256
+    # Far behind the cursor (beyond the slack): a fresh start.
+    assert ctx_at(lines, 1500, 0, keep_start=100).prefix_start_line == fresh.prefix_start_line
+    # Whole document in the budget: line 0, whatever was kept.
+    assert ctx_at(lines[:20], 19, 0, keep_start=5).prefix_start_line == 0
+
+
 def test_reads_only_the_windows_of_a_huge_document() -> None:
     lines = CountingLines(source_lines() * 40)
     assert len(lines) > 100_000
@@ -203,12 +251,74 @@ def test_snippets_come_first_commented_and_budgeted() -> None:
     snippet = Snippet(path="src/util.py", text="def helper(x):\n    return x * 2\n" * 200)
     ctx = ctx_at(["import util", "y = "], 1, 4, snippets=[snippet], snippet_tokens=100)
     head = ctx.prompt.split("import util")[0]
-    assert "# Compare this snippet from src/util.py:" in head
+    assert head.startswith("# Compare this snippet from src/util.py:\n")
     assert "# def helper(x):" in head
     assert estimate_tokens(head) < 140
-    assert ctx.prompt.index("util.py") < ctx.prompt.index("import util")
+    # The snippets (other buffers, most stable) come before this file's header.
+    assert head.index("Compare this snippet") < head.index("# Path: src/app.py")
+    assert head.endswith("# Path: src/app.py\n# Language: python\n")
+    assert ctx.header_lines == len(head.split("\n")) - 1
     alone = ctx_at(["import util", "y = "], 1, 4, snippets=[snippet], snippet_tokens=0)
     assert "Compare this snippet" not in alone.prompt
+    assert alone.prompt.startswith("# Path: src/app.py")
+
+
+def test_prompts_of_two_files_share_their_snippet_head() -> None:
+    # Two buffers that see the same snippet send the same first bytes: a prefix the cache
+    # can hit across files.
+    snippet = Snippet(path="src/models.py", text="class User:\n    name: str\n" * 30)
+    a = build_context(["a = 1"], 0, 5, path="src/a.py", language_id="python", snippets=[snippet])
+    b = build_context(["b = 2"], 0, 5, path="src/b.py", language_id="python", snippets=[snippet])
+    shared = a.prompt[: a.prompt.index("# Path:")]
+    assert len(shared) > 500 and b.prompt.startswith(shared)
+
+
+FUNCTIONS = [
+    "import os",
+    "",
+    "",
+    "def first(path):",
+    "    parts = path.split(os.sep)",
+    "    ",
+    "    return parts",
+    "",
+    "",
+    "def second(x):",
+    "    return x * 2",
+    "",
+    "",
+    "def third(y):",
+    "    return y + 1",
+]
+
+
+def test_suffix_ends_with_the_first_unindented_line_inside_a_block() -> None:
+    ctx = ctx_at(FUNCTIONS, 5, 4)
+    # The rest of `first`, then the line that ends it; nothing of `second`'s body or `third`.
+    assert ctx.suffix == "\n    return parts\n\n\ndef second(x):"
+    # A blank cursor line belongs to the indented code above it.
+    blank = [*FUNCTIONS[:5], "", *FUNCTIONS[6:]]
+    assert ctx_at(blank, 5, 0).suffix == "\n    return parts\n\n\ndef second(x):"
+    # Braces: the closing brace at column 0 ends the suffix.
+    js = ["function f(a) {", "  const b = a;", "  ", "  return b;", "}", "", "function g() {}"]
+    assert ctx_at(js, 2, 2).suffix == "\n  return b;\n}"
+
+
+def test_suffix_at_top_level_fills_its_budget() -> None:
+    ctx = ctx_at(FUNCTIONS, 2, 0)
+    assert ctx.suffix == "\n".join(FUNCTIONS[2:])
+    small = ctx_at(FUNCTIONS, 2, 0, suffix_tokens=12)
+    assert small.suffix and "\n".join(FUNCTIONS[2:]).startswith(small.suffix)
+    assert estimate_tokens(small.suffix) <= 12 * 1.02 + 1
+
+
+def test_default_windows() -> None:
+    lines = source_lines()
+    ctx = ctx_at(lines, 1500, 4)
+    header = "\n".join(ctx.prompt.split("\n")[:2])
+    window = ctx.prompt[len(header) + 1 :]
+    assert 768 / 2 < estimate_tokens(window) <= 768 * 1.02 + 1
+    assert estimate_tokens(ctx.suffix) <= 256 * 1.02 + 1
 
 
 @pytest.mark.parametrize(

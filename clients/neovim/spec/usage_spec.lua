@@ -36,6 +36,8 @@ describe("usage.render", function()
       accepted = 4,
       acceptanceRate = 0.5,
       cacheHitRatio = 0.61,
+      promptHitTokens = 6100,
+      promptMissTokens = 3900,
       latencyP50Ms = 420,
       latencyP95Ms = 980.4,
     },
@@ -80,6 +82,24 @@ describe("usage.render", function()
     local text = table.concat(usage.render(status), "\n")
     assert.matches("requests 12, cancelled 3, errors 0, shown 8, accepted 4 (50.0%)", text, 1, true)
     assert.matches("latency p50 420 ms, p95 980 ms", text, 1, true)
+    assert.matches("prompt cache hits 61.0% (6,100 of 10,000 prompt tokens)", text, 1, true)
+  end)
+
+  it("has one line of session cache hits for :DeepSeekFim status", function()
+    assert.are.equal(
+      "This session: 12 requests, prompt cache hits 61.0% (6,100 of 10,000 prompt tokens)",
+      usage.session_line(status.session)
+    )
+    -- an older server without the token counts: the ratio alone
+    assert.are.equal(
+      "This session: 2 requests, prompt cache hits 50.0%",
+      usage.session_line({ requests = 2, cacheHitRatio = 0.5 })
+    )
+    assert.are.equal(
+      "This session: 0 requests, prompt cache hits -",
+      usage.session_line({ requests = 0, cacheHitRatio = vim.NIL })
+    )
+    assert.is_nil(usage.session_line(nil))
   end)
 
   it("has one table row per day and a total row", function()

@@ -99,6 +99,9 @@ export interface SessionStats {
   accepted: number;
   acceptanceRate: number | null;
   cacheHitRatio: number | null;
+  /** This session's prompt tokens that hit / missed DeepSeek's cache (absent from older servers). */
+  promptHitTokens?: number;
+  promptMissTokens?: number;
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
 }

@@ -1,6 +1,6 @@
 // The usage view's HTML from a `deepseekFim/status` payload: the charts of its `daily` series,
 // then the tables. Pure: no `vscode` import.
-import type { StatusPayload } from './protocol';
+import type { SessionStats, StatusPayload } from './protocol';
 import { CHART_CSS, CHART_LEGEND, dailyChartSvg, grantChartSvg } from './usageChart';
 
 export function escapeHtml(text: string): string {
@@ -15,6 +15,15 @@ function num(value: number | null | undefined): string {
 
 function percent(value: number | null | undefined): string {
   return typeof value === 'number' && Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : '—';
+}
+
+/** The session's cache-hit ratio, with its hit and prompt tokens when the server sends them. */
+function cacheHits(session: SessionStats): string {
+  const { promptHitTokens: hit, promptMissTokens: miss } = session;
+  const ratio = percent(session.cacheHitRatio);
+  return typeof hit === 'number' && typeof miss === 'number'
+    ? `${ratio} (${num(hit)} of ${num(hit + miss)} prompt tokens)`
+    : ratio;
 }
 
 function ms(value: number | null | undefined): string {
@@ -65,7 +74,7 @@ export function renderUsageHtml(s: StatusPayload, cspSource: string): string {
         ['Shown', num(session.shown)],
         ['Accepted', num(session.accepted)],
         ['Acceptance rate', percent(session.acceptanceRate)],
-        ['Cache-hit ratio', percent(session.cacheHitRatio)],
+        ['Prompt cache hits', cacheHits(session)],
         ['Latency p50 / p95', `${ms(session.latencyP50Ms)} / ${ms(session.latencyP95Ms)}`],
       ]
         .map(([k, v]) => row([escapeHtml(k ?? ''), v ?? '']))

@@ -47,8 +47,8 @@ class PaceBase:
     """The settings pacing scales: the debounce and the window budgets, as the user set them."""
 
     debounce_ms: int = 250
-    prefix_tokens: int = 1500
-    suffix_tokens: int = 500
+    prefix_tokens: int = 768
+    suffix_tokens: int = 256
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PaceBase:

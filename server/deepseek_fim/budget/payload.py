@@ -531,6 +531,8 @@ def session_json(stats: SessionStats) -> dict[str, Any]:
         "accepted": stats.accepted,
         "acceptanceRate": _ratio(stats.acceptance_rate),
         "cacheHitRatio": _ratio(stats.cache_hit_ratio),
+        "promptHitTokens": stats.hit,
+        "promptMissTokens": stats.miss,
         "latencyP50Ms": stats.latency_p50_ms,
         "latencyP95Ms": stats.latency_p95_ms,
         "possiblyBilled": stats.possibly_billed,

@@ -26,6 +26,12 @@ M.subcommands = {
         parts[#parts + 1] = p[field]
       end
     end
+    local usage = require("deepseek_fim.usage")
+    local full = usage.fetch(1000)
+    local session = full and usage.session_line(full.session)
+    if session then
+      parts[#parts + 1] = session
+    end
     local enabled = require("deepseek_fim").enabled and "enabled" or "disabled"
     parts[#parts + 1] = "suggestions " .. enabled
     vim.notify(table.concat(parts, "\n"))

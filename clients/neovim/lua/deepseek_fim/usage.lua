@@ -43,6 +43,43 @@ local function millis(ms)
   return ("%d ms"):format(math.floor(ms + 0.5))
 end
 
+--- The session's prompt cache hits, as `deepseekFim/status` reports them.
+---@param session table the `session` object
+---@return string
+function M.cache_hits(session)
+  local hit, miss = session.promptHitTokens, session.promptMissTokens
+  local text = "prompt cache hits " .. pct(session.cacheHitRatio)
+  if type(hit) == "number" and type(miss) == "number" then
+    text = text .. (" (%s of %s prompt tokens)"):format(int(hit), int(hit + miss))
+  end
+  return text
+end
+
+--- One line for `:DeepSeekFim status`: this server session's requests and cache hits.
+---@param session any the `session` object of `deepseekFim/status`
+---@return string|nil
+function M.session_line(session)
+  if type(session) ~= "table" then
+    return nil
+  end
+  return ("This session: %s requests, %s"):format(int(session.requests), M.cache_hits(session))
+end
+
+--- Ask the server for `deepseekFim/status` (nil if no server or no answer in time).
+---@param timeout_ms? integer
+---@return table|nil
+function M.fetch(timeout_ms)
+  local client = lsp.get(0) or lsp.all()[1]
+  if not client then
+    return nil
+  end
+  local res = lsp.request_sync(client, "deepseekFim/status", {}, timeout_ms or 5000)
+  if not res or res.err or type(res.result) ~= "table" then
+    return nil
+  end
+  return res.result
+end
+
 ---@param rows string[][]
 ---@return string[]
 local function table_lines(rows)
@@ -132,8 +169,8 @@ function M.render(status)
       int(session.accepted),
       pct(session.acceptanceRate)
     )
-    lines[#lines + 1] = ("  cache hit %s, latency p50 %s, p95 %s"):format(
-      pct(session.cacheHitRatio),
+    lines[#lines + 1] = ("  %s, latency p50 %s, p95 %s"):format(
+      M.cache_hits(session),
       millis(session.latencyP50Ms),
       millis(session.latencyP95Ms)
     )

@@ -22,7 +22,7 @@ const status: StatusPayload = {
     ['Pace', '0.02 USD/day (≈54k tokens/day): lasts until the grant expires on 2026-12-20'],
   ],
   balance: { isAvailable: true, total: '8.36', granted: '8.36', toppedUp: '0.00', currency: 'USD', checkedAt: 'now' },
-  session: { requests: 12, cancelled: 3, errors: 0, shown: 9, accepted: 4, acceptanceRate: 0.444, cacheHitRatio: 0.5, latencyP50Ms: 420, latencyP95Ms: 900 },
+  session: { requests: 12, cancelled: 3, errors: 0, shown: 9, accepted: 4, acceptanceRate: 0.444, cacheHitRatio: 0.5, promptHitTokens: 1500, promptMissTokens: 1500, latencyP50Ms: 420, latencyP95Ms: 900 },
   days: [{ date: '2026-11-27', requests: 12, hit: 1280, miss: 70, output: 12, cost: '0.0000170' }],
 };
 
@@ -43,6 +43,10 @@ test('the page has the per-day table and session stats, and no script', () => {
   assert.match(html, /<td>2026-11-27<\/td><td>12<\/td><td>1,280<\/td><td>70<\/td><td>12<\/td><td>0\.0000170<\/td>/);
   assert.match(html, /<td>Acceptance rate<\/td><td>44\.4%<\/td>/);
   assert.match(html, /<td>Latency p50 \/ p95<\/td><td>420 ms \/ 900 ms<\/td>/);
+  assert.match(html, /<td>Prompt cache hits<\/td><td>50\.0% \(1,500 of 3,000 prompt tokens\)<\/td>/);
+  const session = { requests: 1, cancelled: 0, errors: 0, shown: 1, accepted: 0, acceptanceRate: 0, cacheHitRatio: 0.5, latencyP50Ms: 1, latencyP95Ms: 1 };
+  const older = renderUsageHtml({ ...status, session }, 'x');
+  assert.match(older, /<td>Prompt cache hits<\/td><td>50\.0%<\/td>/);
   assert.ok(!/<script/i.test(html));
   assert.match(html, /default-src 'none'/);
 });

@@ -38,4 +38,11 @@ export default tseslint.config(
       globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', fetch: 'readonly', URL: 'readonly', Buffer: 'readonly', AbortSignal: 'readonly' },
     },
   },
+  {
+    // Functions passed to page.evaluate() run in the browser.
+    files: ['bench/**/*.mjs'],
+    languageOptions: {
+      globals: { document: 'readonly', window: 'readonly', performance: 'readonly', MutationObserver: 'readonly' },
+    },
+  },
 );

@@ -55,12 +55,16 @@ def pause_kind(line_prefix: str) -> str:
     return "other"
 
 
-def pause_delay(line_prefix: str, debounce_s: float, *, just_accepted: bool = False) -> float:
+def pause_delay(
+    line_prefix: str, debounce_s: float, *, just_accepted: bool = False, editor_wait_s: float = 0.0
+) -> float:
     """Seconds to wait before sending a request for a cursor after `line_prefix`.
 
     `debounce_s` (the `debounceMs` setting) is the wait inside a word and at any place not
-    known as a pause; right after an accepted suggestion there is none.
+    known as a pause; right after an accepted suggestion there is none. `editor_wait_s` is what
+    the editor itself already waited after the key before it asked (VS Code: 50 ms): the two
+    waits do not add up, the server waits only what is left.
     """
     if just_accepted:
         return 0.0
-    return debounce_s * SHARE[pause_kind(line_prefix)]
+    return max(0.0, debounce_s * SHARE[pause_kind(line_prefix)] - editor_wait_s)

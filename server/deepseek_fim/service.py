@@ -319,7 +319,12 @@ class CompletionService:
                 debounce_ms = round(self.cadence.in_word_wait_s(debounce_ms / 1000) * 1000)
             debounce_ms = pace.debounce_ms(debounce_ms, mid_word=mid_word)
             just_accepted = self._accepted_in == (uri, version)
-            delay = pauses.pause_delay(line_prefix, debounce_ms / 1000, just_accepted=just_accepted)
+            delay = pauses.pause_delay(
+                line_prefix,
+                debounce_ms / 1000,
+                just_accepted=just_accepted,
+                editor_wait_s=self._settings.editor_delay_ms / 1000,
+            )
         before_debounce = time.perf_counter() - started
         if delay > 0 and in_flight is None:
             # The debounce is idle time: prepare the prompt in it (right after this handler

@@ -77,6 +77,8 @@ class Settings:
     disabled_languages: tuple[str, ...] = ()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     debounce_ms: int = 250
+    # What the editor waits after a key before it asks (VS Code: 50 ms), off the server's wait.
+    editor_delay_ms: int = 0
     prefix_tokens: int = 768
     suffix_tokens: int = 256
     max_tokens_line: int = 48
@@ -171,6 +173,7 @@ _VALIDATORS: dict[str, Any] = {
     "disabled_languages": _check_str_list,
     "exclude": _check_str_list,
     "debounce_ms": lambda v: _check_int(v, 0, 10_000),
+    "editor_delay_ms": lambda v: _check_int(v, 0, 1_000),
     "prefix_tokens": lambda v: _check_int(v, 16, 16_000),
     "suffix_tokens": lambda v: _check_int(v, 0, 8_000),
     "max_tokens_line": lambda v: _check_int(v, 1, 4096),

@@ -61,3 +61,11 @@ def test_the_waits_scale_with_the_setting() -> None:
     assert pause_delay("    retur", 1.0) == 1.0
     assert pause_delay("    self.", 0.5) == 0.5
     assert pause_delay("    call(", 1.0) == 0.0
+
+
+def test_the_editors_own_wait_is_taken_off_not_added() -> None:
+    # VS Code waits 50 ms after a key before it asks: the server waits only what is left.
+    assert pause_delay("    retur", 0.25, editor_wait_s=0.05) == pytest.approx(0.2)
+    assert pause_delay("    ", 0.25, editor_wait_s=0.05) == 0.0
+    assert pause_delay("    retur", 0.03, editor_wait_s=0.05) == 0.0
+    assert pause_delay("    retur", 0.25, just_accepted=True, editor_wait_s=0.05) == 0.0

@@ -123,3 +123,11 @@ def test_invalid_grant_money_is_reported():
     # another currency needs its amount: the advertised rate is in USD
     settings, problems = merge(Settings(), {"grant": {"currency": "CNY"}})
     assert settings.grant.currency == "USD" and "required with grant.currency CNY" in problems[0]
+
+
+def test_editor_delay_is_read_and_checked():
+    settings, problems = merge(Settings(), {"editorDelayMs": 50})
+    assert problems == [] and settings.editor_delay_ms == 50
+    assert Settings().editor_delay_ms == 0  # Neovim's plugin asks at once
+    settings, problems = merge(Settings(), {"editorDelayMs": 5000})
+    assert settings.editor_delay_ms == 0 and len(problems) == 1

@@ -29,6 +29,13 @@ const PASSED_KEYS = [
 /** Keys whose empty string means "let the server pick its default (environment, platform)". */
 const OPTIONAL_STRING_KEYS = ['baseUrl', 'dataDir'] as const;
 
+/**
+ * What VS Code itself waits after a key before it asks an inline completion provider: a fixed
+ * 50 ms in VS Code 1.100 (its "InlineCompletionsDebounce", min 50 = max 50; only a proposed API
+ * changes it). The server takes it off its own wait, so that the two do not add up.
+ */
+export const EDITOR_DELAY_MS = 50;
+
 /** Settings of the extension itself, changing any of which restarts the server. */
 export const RESTART_KEYS = ['server.command', 'server.pythonPath'] as const;
 
@@ -69,6 +76,7 @@ export function toServerSettings(config: ConfigReader, apiKey: string | undefine
   if (prices !== null && typeof prices === 'object' && Object.keys(prices).length > 0) {
     out.prices = prices;
   }
+  out.editorDelayMs = EDITOR_DELAY_MS;
   const key = apiKey?.trim();
   if (key) {
     out.apiKey = key;

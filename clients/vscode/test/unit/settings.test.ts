@@ -35,6 +35,7 @@ test('defaults map to the server settings without empty strings, client-only key
     pace: 'auto',
     prefetch: false,
     grant: { currency: 'USD', tokens: 5000000, days: 30 },
+    editorDelayMs: 50,
   });
 });
 
@@ -89,12 +90,17 @@ test('set values pass through, trimmed; the key is added from secret storage', (
 test('an empty or blank key is left out so the environment can supply one', () => {
   assert.ok(!('apiKey' in toServerSettings(reader({}), '')));
   assert.ok(!('apiKey' in toServerSettings(reader({}), '   ')));
-  assert.deepEqual(toServerSettings(reader({}), undefined), {});
+  assert.deepEqual(toServerSettings(reader({}), undefined), { editorDelayMs: 50 });
+});
+
+test('VS Code\'s own 50 ms inline-suggest wait is always declared, so the server takes it off its own', () => {
+  assert.equal(toServerSettings(reader({ debounceMs: 0 }), undefined).editorDelayMs, 50);
+  assert.equal(toServerSettings(reader(contributedDefaults()), 'sk-fake-test-key').editorDelayMs, 50);
 });
 
 test('initializationOptions nest the settings under deepseekFim', () => {
   const options = toInitializationOptions(reader({ enabled: false }), 'sk-fake-test-key');
-  assert.deepEqual(options, { deepseekFim: { enabled: false, apiKey: 'sk-fake-test-key' } });
+  assert.deepEqual(options, { deepseekFim: { enabled: false, editorDelayMs: 50, apiKey: 'sk-fake-test-key' } });
 });
 
 test('toggleLanguage adds a missing language and removes a present one without mutating', () => {

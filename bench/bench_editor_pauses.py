@@ -342,19 +342,24 @@ def cursor_of(text: str) -> tuple[int, int]:
     return row, len(text[text.rfind("\n") + 1 :].encode())
 
 
+def oracle_fake(region: Region, args: argparse.Namespace) -> FakeDeepSeek:
+    """The fake DeepSeek API answering the region's true continuation (also the VS Code bench's)."""
+    return FakeDeepSeek(
+        completion="",
+        latency_ms=args.latency_ms,
+        cache_build_ms=args.cache_build_ms,
+        oracle_files=[region.original],
+        oracle_lines=args.oracle_lines,
+        oracle_accuracy=args.oracle_accuracy,
+        oracle_seed=args.seed,
+    )
+
+
 def run_region(config: Config, region: Region, args: argparse.Namespace) -> RunResult:
     result = RunResult(config.label, region.name)
     with (
         tempfile.TemporaryDirectory(prefix="bench-editor-") as tmp,
-        FakeDeepSeek(
-            completion="",
-            latency_ms=args.latency_ms,
-            cache_build_ms=args.cache_build_ms,
-            oracle_files=[region.original],
-            oracle_lines=args.oracle_lines,
-            oracle_accuracy=args.oracle_accuracy,
-            oracle_seed=args.seed,
-        ) as fake,
+        oracle_fake(region, args) as fake,
     ):
         home = Path(tmp)
         path = home / region.path

@@ -21,16 +21,15 @@ import argparse
 import asyncio
 import random
 import tempfile
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from lsprotocol import types
 
 from bench_typing import keystroke_delays, make_file, typed_snippet
-from deepseek_fim.budget.ledger import Ledger
 from deepseek_fim.testing.fake_deepseek import FakeDeepSeek
 from deepseek_fim.testing.fake_tokens import count_tokens
+from deepseek_fim.testing.ledger_seed import seed_daily_spending
 from deepseek_fim.testing.lsp_session import Session
 
 URI = "file:///bench/project/module.py"
@@ -52,21 +51,7 @@ def hesitant_delays(text: str, seed: int) -> list[float]:
 
 def seed_ledger(data_dir: str, per_day: Decimal) -> Decimal:
     """Five days of use at `per_day` USD; return the balance that leaves of USD 8.40."""
-    now = datetime.now(UTC)
-    with Ledger(data_dir) as ledger:
-        ledger.grant_start((now - timedelta(days=5)).date())
-        for days_ago in range(1, 6):
-            for n in range(10):
-                ledger.record(
-                    model="deepseek-flash",
-                    hit=100_000,
-                    miss=100_000,
-                    output=1_000,
-                    cost=per_day / 10,
-                    currency="USD",
-                    outcome="shown",
-                    at=now - timedelta(days=days_ago, minutes=n),
-                )
+    seed_daily_spending(data_dir, per_day)
     return Decimal("8.40") - 5 * per_day
 
 

@@ -46,7 +46,6 @@ from pathlib import Path
 from typing import Any
 
 from deepseek_fim.pauses import pause_kind
-from deepseek_fim.testing.fake_deepseek import FakeDeepSeek
 from deepseek_fim.testing.fake_oracle_files import first_lines, spoil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -57,6 +56,7 @@ from bench_editor_pauses import (
     RunResult,
     gap_before,
     key_events,
+    oracle_fake,
     print_table,
     regions,
     summarize,
@@ -115,15 +115,7 @@ def run_region(config: str, region: Region, args: argparse.Namespace, waits: Wai
     result = RunResult(f"{config} vscode", region.name)
     with (
         tempfile.TemporaryDirectory(prefix="bench-vscode-") as tmp,
-        FakeDeepSeek(
-            completion="",
-            latency_ms=args.latency_ms,
-            cache_build_ms=args.cache_build_ms,
-            oracle_files=[region.original],
-            oracle_lines=args.oracle_lines,
-            oracle_accuracy=args.oracle_accuracy,
-            oracle_seed=args.seed,
-        ) as fake,
+        oracle_fake(region, args) as fake,
     ):
         plan_path, result_path = Path(tmp) / "plan.json", Path(tmp) / "result.json"
         plan_path.write_text(json.dumps(plan_for(region, args, fake.url, CONFIGS[config])))

@@ -690,7 +690,7 @@ class CompletionService:
         active = self.documents.get(self._recent[-1]) if self._recent else None
         if active is not None:
             self._accepted_in = (active.uri, active.version)
-            if chars is None:
+            if chars is None and self._settings.prefetch:
                 self._plan_prefetch(active, completion_id)
 
     # ----- prefetch after an accept
@@ -729,7 +729,7 @@ class CompletionService:
         if self.blocked_reason(document) is not None or not self.budget.may_send():
             return True
         pace = self.budget.pace()
-        if not (self._settings.prefetch and pace.prefetch):
+        if not pace.prefetch:
             return True
         if self.pending.find(document.uri, lines, line, col) is not None:
             return True  # the editor already asked for it

@@ -11,12 +11,12 @@ import asyncio
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from lsprotocol import types
 
 from deepseek_fim.budget.ledger import Ledger
+from deepseek_fim.testing.ledger_seed import seed_daily_spending
 from deepseek_fim.testing.lsp_session import Session
 from deepseek_fim.tokens import estimate_tokens
 
@@ -30,21 +30,7 @@ DAILY = Decimal("0.50")
 
 
 def _seed_heavy_spending(data_dir: str) -> None:
-    now = datetime.now(UTC)
-    with Ledger(data_dir) as ledger:
-        ledger.grant_start((now - timedelta(days=5)).date())
-        for days_ago in range(1, 6):
-            for n in range(10):
-                ledger.record(
-                    model="deepseek-flash",
-                    hit=100_000,
-                    miss=100_000,
-                    output=1_000,
-                    cost=DAILY / 10,
-                    currency="USD",
-                    outcome="shown",
-                    at=now - timedelta(days=days_ago, minutes=n),
-                )
+    seed_daily_spending(data_dir, DAILY)
 
 
 def _big_source() -> tuple[str, types.Position]:

@@ -24,6 +24,9 @@ from typing import Any
 # Lines above the cursor line that must be unchanged for an answer to be reused. The answer
 # depends on the whole prompt, but a distant edit rarely changes what the next characters are.
 BEFORE_LINES = 20
+# Line breaks the user may type into an answer and still be answered from it: Enter at the end
+# of a line whose answer starts on the next line, or typing through a few lines of a block.
+TYPED_LINES = 8
 # Answers kept per document, and documents kept.
 ANSWERS_PER_DOCUMENT = 32
 DOCUMENTS = 32
@@ -62,32 +65,46 @@ class Anchor:
         """What was typed at the cursor since this anchor (maybe ""), or None if the text differs.
 
         The text after the cursor must be exactly the anchor's (its line and the lines after,
-        as far as the anchor saw them); the text before may only have grown on the cursor line.
+        as far as the anchor saw them), and the lines above the anchor's line unchanged; the
+        text before may only have grown at the anchor, on its line or across line breaks typed
+        since (Enter into an answer that starts on the next line).
         """
-        if not 0 <= line < len(lines):
+        if not 0 <= line < len(lines) or not self.line <= line <= self.line + TYPED_LINES:
             return None
         text = lines[line]
-        if text[col:] != self.line_suffix or not text[:col].startswith(self.line_prefix):
+        if text[col:] != self.line_suffix:
             return None
         after = self.after
         if tuple(lines[line + 1 : line + 1 + len(after)]) != after:
             return None
         if self.after_to_end and len(lines) != line + 1 + len(after):
             return None
-        if tuple(lines[max(0, line - BEFORE_LINES) : line]) != self.before:
+        if tuple(lines[max(0, self.line - BEFORE_LINES) : self.line]) != self.before:
             return None
-        return text[len(self.line_prefix) : col]
+        first = lines[self.line] if line > self.line else text[:col]
+        if not first.startswith(self.line_prefix):
+            return None
+        if line == self.line:
+            return text[len(self.line_prefix) : col]
+        typed_lines = [first[len(self.line_prefix) :], *lines[self.line + 1 : line], text[:col]]
+        return "\n".join(typed_lines)
 
     def typed_on_line(self, lines: Sequence[str]) -> str | None:
-        """Like `typed_since` with the cursor assumed before the anchor's line suffix.
+        """Like `typed_since` with the cursor assumed right before the anchor's line suffix.
 
-        For a change notification, which carries no cursor: None means the document left the
-        anchor (a deletion, an edit after the cursor, a new line).
+        For a change notification, which carries no cursor: the cursor is taken to be on the
+        anchor's line or one of the next `TYPED_LINES` (the nearest that fits). None means the
+        document left the anchor (a deletion, an edit after the cursor).
         """
-        if not 0 <= self.line < len(lines):
-            return None
-        text = lines[self.line]
-        return self.typed_since(lines, self.line, len(text) - len(self.line_suffix))
+        last = min(len(lines) - 1, self.line + TYPED_LINES)
+        for line in range(self.line, last + 1):
+            col = len(lines[line]) - len(self.line_suffix)
+            if col < 0:
+                continue
+            typed = self.typed_since(lines, line, col)
+            if typed is not None:
+                return typed
+        return None
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,43 @@ async def test_backspace_and_retype_is_answered_without_a_request(session, fake)
     assert status["session"]["lruHits"] == 2
 
 
+async def test_enter_into_an_answer_that_starts_on_the_next_line_sends_nothing(session, fake):
+    # At the end of a line the answer starts with the line break; the user presses Enter (the
+    # editor indents) instead of accepting: the rest of the same answer, with no new request.
+    fake.script({"text": "\n    total = a + b\n    return total"})
+    session.open(URI, "def add(a, b):")
+    assert await session.inline(URI) == ["\n    total = a + b\n    return total"]
+    session.type_text(URI, "\n    ")
+    texts = await session.inline(URI)
+    assert texts == ["total = a + b\n    return total"]
+    assert "\n".join(session.documents[URI].lines) + texts[0] == (
+        "def add(a, b):\n    total = a + b\n    return total"
+    )
+    session.type_text(URI, "total = a + b\n    ")  # typed through a whole line of it
+    assert await session.inline(URI) == ["return total"]
+    assert len(fake.fim_requests()) == 1
+    assert (await session.status())["session"]["lruHits"] == 2
+    session.type_text(URI, "\n")  # a blank line is not in the answer: a request of its own
+    await session.inline(URI)
+    assert len(fake.fim_requests()) == 2
+
+
+async def test_enter_while_the_answer_is_in_flight_waits_for_it(session, fake):
+    fake.script({"text": "\n    return a + b", "latency_ms": 600})
+    session.open(URI, "def add(a, b):")
+    first_id, first = session.request_inline(URI)
+    await fake.wait_for_requests_async(2, timeout=5, finished=False)
+    session.type_text(URI, "\n    ")
+    session.cancel(first_id)
+    _, second = session.request_inline(URI)
+    [item] = (await asyncio.wait_for(second, 5)).items
+    assert _accepted("def add(a, b):\n    ", item) == "def add(a, b):\n    return a + b"
+    await asyncio.gather(first, return_exceptions=True)
+    [request] = fake.fim_requests()
+    assert request["completed"] and not request["disconnected"]
+    assert (await session.status())["session"]["reusedPending"] == 1
+
+
 async def test_a_different_text_after_the_cursor_is_never_answered_from_the_cache(session, fake):
     text = "def add(a, b):\n    \n\nprint(add(1, 2))\n"
     cursor = types.Position(1, 4)

@@ -5,7 +5,14 @@ import asyncio
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deepseek_fim.reuse import Anchor, Answer, AnswerCache, PendingFetch, PendingFetches
+from deepseek_fim.reuse import (
+    TYPED_LINES,
+    Anchor,
+    Answer,
+    AnswerCache,
+    PendingFetch,
+    PendingFetches,
+)
 
 LINES = ["import os", "", "def add(a, b):", "    ret", "", "print(add(1, 2))"]
 
@@ -43,6 +50,31 @@ def test_deleting_before_the_anchor_is_no_match():
 def test_lines_past_the_suffix_window_do_not_matter():
     anchor = Anchor.at(LINES, 3, 7, after_lines=1)
     assert anchor.typed_since([*LINES[:5], "print(2)"], 3, 7) == ""
+
+
+def test_typed_since_follows_enter_into_an_answer_on_the_next_line():
+    lines = ["def f():", "", "print(1)"]
+    anchor = Anchor.at(lines, 0, 8, after_lines=2)
+    entered = ["def f():", "    re", "", "print(1)"]
+    assert anchor.typed_since(entered, 1, 4) is None  # "re" after the cursor: not typed
+    assert anchor.typed_since(entered, 1, 6) == "\n    re"
+    assert anchor.typed_on_line(entered) == "\n    re"
+    two = ["def f():", "    x = 1", "    ", "", "print(1)"]
+    assert anchor.typed_since(two, 2, 4) == "\n    x = 1\n    "
+    # The cursor moved down a line without typing: the text after it is not the anchor's.
+    assert anchor.typed_since(lines, 1, 0) is None
+    # A line break typed and an edit above the anchor: no match.
+    assert anchor.typed_since(["# x", "def f():", "    ", "", "print(1)"], 2, 4) is None
+
+
+def test_typed_since_stops_after_a_bounded_number_of_lines():
+    lines = ["x = [", "]"]
+    anchor = Anchor.at(lines, 0, 5, after_lines=1)
+    near = ["x = [", *(["1,"] * TYPED_LINES), "]"]
+    assert anchor.typed_since(near, TYPED_LINES, 2) == "\n" + "\n".join(["1,"] * TYPED_LINES)
+    far = ["x = [", *(["1,"] * (TYPED_LINES + 1)), "]"]
+    assert anchor.typed_since(far, TYPED_LINES + 1, 2) is None
+    assert anchor.typed_on_line(far) is None
 
 
 def test_typed_on_line_finds_the_cursor_before_the_suffix():
@@ -197,3 +229,43 @@ async def test_a_new_request_replaces_the_one_in_flight():
     fetches.cancel_all()
     await asyncio.sleep(0)
     assert second.task.cancelled() and fetches.get("doc") is None
+
+
+@given(
+    before=st.text(alphabet="ab(\n", max_size=12),
+    after=st.text(alphabet="ab)\n", max_size=12),
+    now=st.text(alphabet="ab()\n", max_size=30),
+    cursor=st.integers(min_value=0, max_value=30),
+)
+def test_what_was_typed_is_exactly_what_the_document_gained_at_the_anchor(
+    before, after, now, cursor
+):
+    """Whatever the document and cursor now, a typed text means: anchored text + typed here."""
+    first = before + after
+    anchor_lines = before.split("\n")
+    anchor = Anchor.at(first.split("\n"), len(anchor_lines) - 1, len(anchor_lines[-1]), 99)
+    cursor = min(cursor, len(now))
+    cursor_lines = now[:cursor].split("\n")
+    typed = anchor.typed_since(now.split("\n"), len(cursor_lines) - 1, len(cursor_lines[-1]))
+    if typed is not None:
+        assert now == before + typed + after
+        assert now[:cursor] == before + typed
+
+
+@given(
+    before=st.text(alphabet="ab(\n", max_size=12),
+    inserted=st.text(alphabet="ab \n", max_size=12),
+    after=st.text(alphabet="ab)\n", max_size=12),
+)
+def test_text_typed_at_the_anchor_is_found(before, inserted, after):
+    anchor_lines = before.split("\n")
+    anchor = Anchor.at(
+        (before + after).split("\n"), len(anchor_lines) - 1, len(anchor_lines[-1]), 99
+    )
+    now = before + inserted + after
+    cursor_lines = (before + inserted).split("\n")
+    typed = anchor.typed_since(now.split("\n"), len(cursor_lines) - 1, len(cursor_lines[-1]))
+    if inserted.count("\n") <= TYPED_LINES:
+        assert typed == inserted
+    else:
+        assert typed is None

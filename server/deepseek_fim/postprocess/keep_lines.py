@@ -6,7 +6,10 @@ from dataclasses import replace
 
 from deepseek_fim import syntax
 from deepseek_fim.context import FimContext
-from deepseek_fim.postprocess.candidate import Candidate, cursor_line_indent
+from deepseek_fim.postprocess.candidate import Candidate, cursor_line_indent, lines_before
+
+# How far up to look for the lines that enclose the cursor line (non-blank lines).
+_ENCLOSING_LINES = 200
 
 
 def keep_lines(candidate: Candidate, ctx: FimContext) -> Candidate | None:
@@ -17,9 +20,10 @@ def keep_lines(candidate: Candidate, ctx: FimContext) -> Candidate | None:
 
     A ``line`` request keeps the first line. A ``next`` request (the cursor ends a finished line)
     keeps the first line, or, when the answer starts with a newline, the one line after it if it
-    sits at the cursor line's indentation or closes a block. A ``block`` answer whose first line
-    completes the cursor line keeps its following lines only when they are a body (deeper than
-    the cursor line) or the completed line opens a block.
+    sits at the cursor line's indentation, closes a block, or dedents out of blocks opened with
+    ``:`` (``else:``, or the statement after an ``if`` body; see `_dedent_fits`). A ``block``
+    answer whose first line completes the cursor line keeps its following lines only when they
+    are a body (deeper than the cursor line) or the completed line opens a block.
     """
     text = candidate.text
     if "\n" not in text:
@@ -53,8 +57,34 @@ def _next_line(candidate: Candidate, ctx: FimContext, rest: str) -> Candidate | 
         return None
     here = syntax.width(cursor_line_indent(ctx))
     there = syntax.width(syntax.indent_of(line))
-    if there == here or (there < here and syntax.is_closer_line(line)):
+    if there == here or (
+        there < here and (syntax.is_closer_line(line) or _dedent_fits(ctx, line, there))
+    ):
         # Blank lines the model put before it are kept: they are part of the answer.
         skipped = rest[: rest.index(line)]
         return replace(candidate, text="\n" + skipped + line.rstrip())
     return None
+
+
+def _dedent_fits(ctx: FimContext, line: str, there: int) -> bool:
+    """True when `line` may follow the cursor line at the lower column `there`.
+
+    `there` must be the column of a line that encloses the cursor line, and every block left
+    on the way down must have been opened with ``:`` (Python, YAML), where leaving a block
+    needs no closer: ``else:`` after an ``if`` body, ``return x`` after a loop's. Not back to
+    column 0 (the end of a top-level block: what follows it is a guess) unless the line
+    continues the construct (``else``, ``except``).
+    """
+    if there == 0 and not syntax.continues_construct(line):
+        return False
+    column = syntax.width(cursor_line_indent(ctx))
+    for above in lines_before(ctx, _ENCLOSING_LINES):
+        at = syntax.width(syntax.indent_of(above))
+        if at >= column:
+            continue  # a sibling or a body of one: not enclosing the cursor line
+        if not syntax.strip_line_comment(above).rstrip().endswith(":"):
+            return False
+        if at <= there:
+            return at == there
+        column = at
+    return False

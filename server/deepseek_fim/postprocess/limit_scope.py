@@ -23,7 +23,8 @@ def limit_scope(candidate: Candidate, ctx: FimContext) -> Candidate | None:
     below where the answer started is the last one.
     """
     lines = candidate.text.split("\n")
-    if len(lines) < 2:
+    if len(lines) < 2 or ctx.mode == "next":
+        # A `next` answer is one line after the cursor line, placed by keep_lines already.
         return candidate
     completed = ctx.line_prefix + lines[0]
     header = bool(ctx.line_prefix.strip()) and (

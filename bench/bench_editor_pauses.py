@@ -2,9 +2,15 @@
 
 Real Neovim (0.11: the plugin's own ghost text; 0.12: the built-in inline completion), the
 plugin, the real `deepseek-fim-ls` and the fake DeepSeek API in oracle mode, which answers with
-the true continuation of the file (one line at a time, `--oracle-lines`; at 40% of places,
-fixed by the seed, the answer's last word is wrong, `--oracle-accuracy`) after 300 ms, and builds
-its prefix cache 2 s after a prompt was first sent, as DeepSeek does.
+the true continuation of the file (one line at a time, `--oracle-lines`; for 40% of the words
+that end an answer, fixed by the seed, that word is wrong, `--oracle-accuracy`) after 300 ms,
+and builds its prefix cache 2 s after a prompt was first sent, as DeepSeek does.
+
+What a wrong answer is tied to (`--oracle-errors`): by default the word it gets wrong, whichever
+place it is asked from, because the server asks at temperature 0: a model decoding greedily,
+asked again after the user typed the start of its answer, answers the rest of the same answer.
+`--oracle-errors place` draws anew at every cursor position instead (the table before this
+option existed): there, asking again one key later is a fresh chance to be right.
 
 A seeded typist retypes regions of real Python (function bodies from the standard library) into
 the file they were cut from, at a human cadence: 50-290 ms between keys; pauses of 0.3-1.6 s
@@ -31,7 +37,7 @@ clears what is shown at every key; the server's debounce is 0) and, with `--prev
 Usage: bench_editor_pauses.py [--quick] [--versions 0.12,0.11] [--configs default,naive]
          [--previous DIR]
          [--regions N] [--repeat N] [--seed N] [--latency-ms 300] [--cache-build-ms 2000]
-         [--oracle-lines 1] [--oracle-accuracy 0.6] [--json FILE]
+         [--oracle-lines 1] [--oracle-accuracy 0.6] [--oracle-errors word|place] [--json FILE]
 Needs the editors (clients/neovim/scripts/install-nvim.sh; DEEPSEEK_FIM_CACHE says where) and
 takes about 2 minutes per configuration and region set (`--quick`: one short region).
 """
@@ -352,6 +358,7 @@ def oracle_fake(region: Region, args: argparse.Namespace) -> FakeDeepSeek:
         oracle_lines=args.oracle_lines,
         oracle_accuracy=args.oracle_accuracy,
         oracle_seed=args.seed,
+        oracle_errors=args.oracle_errors,
     )
 
 
@@ -659,6 +666,13 @@ def main() -> None:
     parser.add_argument("--cache-build-ms", type=float, default=2000)
     parser.add_argument("--oracle-lines", type=int, default=1)
     parser.add_argument("--oracle-accuracy", type=float, default=0.6)
+    parser.add_argument(
+        "--oracle-errors",
+        choices=("word", "place"),
+        default="word",
+        help="what a wrong answer is fixed to: the word it gets wrong (a greedy model, as at"
+        " temperature 0), or the cursor place (asked again, it may be right)",
+    )
     parser.add_argument("--json", help="write every run's figures to this file")
     args = parser.parse_args()
     names = args.configs or ("previous," if args.previous else "") + "default,naive"
@@ -688,7 +702,7 @@ def main() -> None:
         f"{len(todo)} region(s) x {args.repeat} pass(es), seed {args.seed}, API latency "
         f"{args.latency_ms:.0f} ms, cache built after {args.cache_build_ms:.0f} ms, oracle "
         f"{args.oracle_lines or 'all'} line(s) at a time, right at {args.oracle_accuracy:.0%} "
-        "of places; [min-max across regions]"
+        f"(errors per {args.oracle_errors}); [min-max across regions]"
     )
     print_table(summaries)
     if args.json:

@@ -3,9 +3,10 @@
 The same typist, regions, cadence and fake as bench/bench_editor_pauses.py (Neovim), in VS Code:
 code-server with the extension's .vsix, driven by headless chromium (playwright-core) from
 clients/vscode/bench/type_region.mjs, the real `deepseek-fim-ls`, and the fake DeepSeek API in
-oracle mode (the true continuation one line at a time, wrong at 40% of places, after 300 ms; a
-prefix cache built 2 s after a prompt was first sent). The typist presses Tab when the ghost text
-is exactly the start of what it was going to type; the saved file must equal the original.
+oracle mode (the true continuation one line at a time, with a wrong last word for 40% of the
+words, after 300 ms; a prefix cache built 2 s after a prompt was first sent). The typist presses
+Tab when the ghost text is exactly the start of what it was going to type; the saved file must
+equal the original.
 
 Printed: the rows of bench_editor_pauses.py (median pause to visible ghost, pauses with a ghost,
 requests sent/aborted, tokens per hour, cache-hit ratio, tokens per accepted character, whether
@@ -19,10 +20,11 @@ through the extension host and the server.
 
 Configurations: `default` (the extension's defaults), `debounce0` (`deepseekFim.debounceMs` 0:
 only VS Code's own delay applies anywhere), `previous` (the defaults, with another build of the
-extension: `--previous-vsix FILE`, e.g. built from main).
+extension: `--previous-vsix FILE`, e.g. built from main, and with `--previous DIR` the server of
+that checkout's .venv).
 
 Usage: bench_vscode_pauses.py [--quick] [--configs previous,default,debounce0] [--regions N]
-         [--previous-vsix FILE]
+         [--previous-vsix FILE] [--previous DIR] [--oracle-errors word|place]
          [--seed N] [--latency-ms 300] [--cache-build-ms 2000] [--oracle-lines 1]
          [--oracle-accuracy 0.6] [--json FILE]
 Needs code-server, chromium and the extension's npm packages (clients/vscode/scripts/
@@ -85,7 +87,11 @@ class Waits:
 
 
 def plan_for(
-    region: Region, args: argparse.Namespace, fake_url: str, settings: dict[str, Any]
+    region: Region,
+    args: argparse.Namespace,
+    fake_url: str,
+    settings: dict[str, Any],
+    server_bin: Path = VENV_BIN,
 ) -> dict[str, Any]:
     """Everything the typist in the browser needs, computed here with the Neovim bench's code."""
     text = region.text
@@ -93,7 +99,7 @@ def plan_for(
         "name": region.name,
         "fakeUrl": fake_url,
         "apiKey": FAKE_KEY,
-        "serverCommand": str(VENV_BIN / "deepseek-fim-ls"),
+        "serverCommand": str(server_bin / "deepseek-fim-ls"),
         "fileName": region.path,
         "fileText": region.file_without(),
         "startLine": region.start_row(),
@@ -118,8 +124,11 @@ def run_region(config: str, region: Region, args: argparse.Namespace, waits: Wai
         oracle_fake(region, args) as fake,
     ):
         plan_path, result_path = Path(tmp) / "plan.json", Path(tmp) / "result.json"
-        plan_path.write_text(json.dumps(plan_for(region, args, fake.url, CONFIGS[config])))
-        vsix = args.previous_vsix if config == "previous" else VSIX
+        previous = config == "previous"
+        server_bin = args.previous / ".venv" / "bin" if previous and args.previous else VENV_BIN
+        plan = plan_for(region, args, fake.url, CONFIGS[config], server_bin)
+        plan_path.write_text(json.dumps(plan))
+        vsix = args.previous_vsix if previous else VSIX
         subprocess.run(
             ["node", str(TYPIST), str(plan_path), str(result_path)],
             cwd=EXT_DIR,
@@ -201,9 +210,22 @@ def main() -> None:
     parser.add_argument("--oracle-lines", type=int, default=1)
     parser.add_argument("--oracle-accuracy", type=float, default=0.6)
     parser.add_argument(
+        "--oracle-errors",
+        choices=("word", "place"),
+        default="word",
+        help="what a wrong answer is fixed to: the word it gets wrong (a greedy model, as at"
+        " temperature 0), or the cursor place (asked again, it may be right)",
+    )
+    parser.add_argument(
         "--previous-vsix",
         type=Path,
         help="another build of the extension (e.g. from main), run as the `previous` configuration",
+    )
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        help="a checkout of the previous version with its own .venv, whose server the `previous`"
+        " configuration runs (default: this one's)",
     )
     parser.add_argument("--json", help="write every run's figures to this file")
     args = parser.parse_args()
@@ -237,7 +259,7 @@ def main() -> None:
         f"VS Code (code-server) {len(todo)} region(s), seed {args.seed}, API latency "
         f"{args.latency_ms:.0f} ms, cache built after {args.cache_build_ms:.0f} ms, oracle "
         f"{args.oracle_lines or 'all'} line(s) at a time, right at {args.oracle_accuracy:.0%} "
-        "of places; [min-max across regions]"
+        f"(errors per {args.oracle_errors}); [min-max across regions]"
     )
     print_table(summaries)
     print()

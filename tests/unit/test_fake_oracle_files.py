@@ -190,3 +190,22 @@ def test_the_fake_spoils_the_answers_it_is_told_to(fake: FakeDeepSeek) -> None:
     assert fim(fake, prompt, suffix)["choices"][0]["text"] == "a + b_x"
     fake.configure(oracle_accuracy=1.0)
     assert fim(fake, prompt, suffix)["choices"][0]["text"] == "a + b"
+
+
+def test_wrong_per_word_is_the_same_answer_from_every_place_before_the_word() -> None:
+    # Sixty lines `vN = N`; the answer for a line, asked at the end of the line before it or at
+    # its start, ends with the same word (`N` is not a word: `vN` is).
+    lines = [f"v{n} = {n}" for n in range(60)]
+    text = "\n".join(lines) + "\n"
+    agree = {"word": 0, "place": 0}
+    with FakeDeepSeek(oracle_files=[text], oracle_lines=1, oracle_accuracy=0.5) as server:
+        for errors in agree:
+            server.configure(oracle_errors=errors)
+            for n in range(1, 60):
+                before = "\n".join(lines[:n])
+                from_end = fim(server, before, "")["choices"][0]["text"]
+                from_start = fim(server, before + "\n", "")["choices"][0]["text"]
+                assert from_end.startswith("\n")
+                agree[errors] += from_end[1:] == from_start
+    assert agree["word"] == 59
+    assert agree["place"] < 50  # two independent draws at 50%: about half disagree

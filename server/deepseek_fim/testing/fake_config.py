@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 USAGE_LOCATIONS = ("last_chunk", "separate")
+ORACLE_ERRORS = ("place", "word")
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,12 @@ class FakeConfig:
     # ends wrong (fixed per place and `oracle_seed`, so that benchmark runs compare).
     oracle_accuracy: float = 1.0
     oracle_seed: int = 0
+    # What a wrong answer is fixed to: "place", a draw per cursor position (asked again one key
+    # later, the oracle may be right); "word", a draw per word it gets wrong (the last word of
+    # the answer), whichever place it is asked from, as a model decoding greedily does
+    # (temperature 0: asked again after the user typed the start of its answer, it answers the
+    # rest of the same answer).
+    oracle_errors: str = "place"
     # A prompt's prefix units become cache hits only this long after a request first sent them
     # (DeepSeek builds its cache within seconds); 0 makes them hits for the very next request.
     cache_build_ms: float = 0.0
@@ -138,6 +145,12 @@ def _usage_location(value: Any) -> str:
     return str(value)
 
 
+def _oracle_errors(value: Any) -> str:
+    if value not in ORACLE_ERRORS:
+        raise ValueError(f"expected one of {ORACLE_ERRORS}, got {value!r}")
+    return str(value)
+
+
 def _flag(value: Any) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"expected true or false, got {value!r}")
@@ -165,6 +178,7 @@ _COERCERS: dict[str, Callable[[Any], Any]] = {
     "oracle_lines": _count,
     "oracle_accuracy": _fraction,
     "oracle_seed": _count,
+    "oracle_errors": _oracle_errors,
     "cache_build_ms": _number,
 }
 

@@ -65,16 +65,26 @@ def locate(texts: Sequence[str], prompt: str, suffix: str) -> Continuation | Non
     return best
 
 
-def is_right(found: Continuation, accuracy: float, seed: int = 0) -> bool:
+def is_right(found: Continuation, accuracy: float, seed: int = 0, *, at: int | None = None) -> bool:
     """Whether the oracle answers right at this place.
 
-    A fixed draw per place and seed, so every run of a benchmark meets the same wrong answers
-    at the same places.
+    A fixed draw per place (`at`, an offset in the text; the cursor by default) and seed, so
+    every run of a benchmark meets the same wrong answers at the same places.
     """
     if accuracy >= 1:
         return True
-    digest = hashlib.sha256(f"{seed}:{found.text}:{found.cursor}".encode()).digest()
+    place = found.cursor if at is None else at
+    digest = hashlib.sha256(f"{seed}:{found.text}:{place}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < accuracy
+
+
+def last_word_end(found: Continuation, answer: str) -> int:
+    """Where the answer's last word ends in the text (the cursor if it has none).
+
+    The word a spoiled answer gets wrong: asked from any place before it, the same word.
+    """
+    words = list(_WORD.finditer(answer))
+    return found.cursor + words[-1].end() if words else found.cursor
 
 
 def spoil(answer: str) -> str:

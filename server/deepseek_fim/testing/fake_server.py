@@ -37,7 +37,13 @@ from deepseek_fim.testing.fake_http import (
     read_request,
     response_head,
 )
-from deepseek_fim.testing.fake_oracle_files import first_lines, is_right, locate, spoil
+from deepseek_fim.testing.fake_oracle_files import (
+    first_lines,
+    is_right,
+    last_word_end,
+    locate,
+    spoil,
+)
 from deepseek_fim.testing.fake_state import FakeState, LogEntry
 from deepseek_fim.testing.fake_tokens import tokenize
 
@@ -476,7 +482,9 @@ def _answer(config: FakeConfig, body: FimBody) -> str:
     if found is None:
         return config.completion
     answer = first_lines(texts[found.text][found.cursor : found.end], config.oracle_lines)
-    return answer if is_right(found, config.oracle_accuracy, config.oracle_seed) else spoil(answer)
+    at = last_word_end(found, answer) if config.oracle_errors == "word" else found.cursor
+    right = is_right(found, config.oracle_accuracy, config.oracle_seed, at=at)
+    return answer if right else spoil(answer)
 
 
 def _bearer_key(request: HttpRequest) -> str | None:

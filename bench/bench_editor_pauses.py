@@ -275,6 +275,8 @@ class RunResult:
     problems: list[str] = field(default_factory=list)
     # The server's reuse counters (`deepseekFim/status`), None when it has none (older server).
     reuse: dict[str, int] | None = None
+    # Every FIM request the fake got, in order (in --json): where, what it answered, its usage.
+    requests: list[dict[str, Any]] = field(default_factory=list)
 
 
 SETUP_LUA = """
@@ -405,7 +407,23 @@ def run_region(config: Config, region: Region, args: argparse.Namespace) -> RunR
         for entry in fim
         if entry.get("usage") and isinstance(entry.get("body"), dict)
     )
+    result.requests = [request_record(entry, fim[0]["started"]) for entry in fim]
     return result
+
+
+def request_record(entry: dict[str, Any], first_started: float) -> dict[str, Any]:
+    """One FIM request as the --json file keeps it: seconds into the run, the cursor line, the
+    answer (None if the client went away first) and the usage."""
+    body = entry["body"] if isinstance(entry.get("body"), dict) else {}
+    prompt = str(body.get("prompt") or "")
+    return {
+        "at_s": round(entry["started"] - first_started, 3),
+        "cursor_line": prompt.rsplit("\n", 1)[-1],
+        "max_tokens": body.get("max_tokens"),
+        "answer": entry["response_text"],
+        "aborted": entry["disconnected"],
+        "usage": entry["usage"],
+    }
 
 
 def type_region(

@@ -667,18 +667,8 @@ def print_table(summaries: list[Summary]) -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one short region (smoke run)")
-    parser.add_argument("--versions", default="0.12,0.11")
-    parser.add_argument("--configs", default=None, help="default: [previous,]default,naive")
-    parser.add_argument(
-        "--previous",
-        type=Path,
-        help="a checkout of the previous version, with its own .venv (./scripts/setup)",
-    )
-    parser.add_argument("--regions", type=int, default=3)
-    parser.add_argument("--repeat", type=int, default=1)
+def add_typist_arguments(parser: argparse.ArgumentParser) -> None:
+    """The typist's seed and the oracle fake's options (also the VS Code bench's)."""
     parser.add_argument("--seed", type=int, default=10)
     parser.add_argument("--latency-ms", type=float, default=300)
     parser.add_argument("--cache-build-ms", type=float, default=2000)
@@ -691,6 +681,30 @@ def main() -> None:
         help="what a wrong answer is fixed to: the word it gets wrong (a greedy model, as at"
         " temperature 0), or the cursor place (asked again, it may be right)",
     )
+
+
+def describe_typist(args: argparse.Namespace) -> str:
+    """The seed and the oracle fake's options, as the table's heading says them."""
+    return (
+        f"seed {args.seed}, API latency {args.latency_ms:.0f} ms, cache built after "
+        f"{args.cache_build_ms:.0f} ms, oracle {args.oracle_lines or 'all'} line(s) at a time, "
+        f"right at {args.oracle_accuracy:.0%} (errors per {args.oracle_errors})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one short region (smoke run)")
+    parser.add_argument("--versions", default="0.12,0.11")
+    parser.add_argument("--configs", default=None, help="default: [previous,]default,naive")
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        help="a checkout of the previous version, with its own .venv (./scripts/setup)",
+    )
+    parser.add_argument("--regions", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=1)
+    add_typist_arguments(parser)
     parser.add_argument("--json", help="write every run's figures to this file")
     args = parser.parse_args()
     names = args.configs or ("previous," if args.previous else "") + "default,naive"
@@ -717,10 +731,8 @@ def main() -> None:
     summaries = [summarize(label, group) for label, group in runs.items()]
     print()
     print(
-        f"{len(todo)} region(s) x {args.repeat} pass(es), seed {args.seed}, API latency "
-        f"{args.latency_ms:.0f} ms, cache built after {args.cache_build_ms:.0f} ms, oracle "
-        f"{args.oracle_lines or 'all'} line(s) at a time, right at {args.oracle_accuracy:.0%} "
-        f"(errors per {args.oracle_errors}); [min-max across regions]"
+        f"{len(todo)} region(s) x {args.repeat} pass(es), {describe_typist(args)}; "
+        "[min-max across regions]"
     )
     print_table(summaries)
     if args.json:

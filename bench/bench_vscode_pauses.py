@@ -56,6 +56,8 @@ from bench_editor_pauses import (
     Pause,
     Region,
     RunResult,
+    add_typist_arguments,
+    describe_typist,
     gap_before,
     key_events,
     oracle_fake,
@@ -204,18 +206,7 @@ def main() -> None:
     )
     parser.add_argument("--configs", default="default")
     parser.add_argument("--regions", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=10)
-    parser.add_argument("--latency-ms", type=float, default=300)
-    parser.add_argument("--cache-build-ms", type=float, default=2000)
-    parser.add_argument("--oracle-lines", type=int, default=1)
-    parser.add_argument("--oracle-accuracy", type=float, default=0.6)
-    parser.add_argument(
-        "--oracle-errors",
-        choices=("word", "place"),
-        default="word",
-        help="what a wrong answer is fixed to: the word it gets wrong (a greedy model, as at"
-        " temperature 0), or the cursor place (asked again, it may be right)",
-    )
+    add_typist_arguments(parser)
     parser.add_argument(
         "--previous-vsix",
         type=Path,
@@ -256,10 +247,8 @@ def main() -> None:
     summaries = [summarize(label, group) for label, group in runs.items()]
     print()
     print(
-        f"VS Code (code-server) {len(todo)} region(s), seed {args.seed}, API latency "
-        f"{args.latency_ms:.0f} ms, cache built after {args.cache_build_ms:.0f} ms, oracle "
-        f"{args.oracle_lines or 'all'} line(s) at a time, right at {args.oracle_accuracy:.0%} "
-        f"(errors per {args.oracle_errors}); [min-max across regions]"
+        f"VS Code (code-server) {len(todo)} region(s), {describe_typist(args)}; "
+        "[min-max across regions]"
     )
     print_table(summaries)
     print()

@@ -5,8 +5,7 @@ cancels the older one's work (its HTTP call included), and the older request is 
 with "nothing". A `$/cancelRequest` cancels the awaiting handler, which cancels the work and lets
 CancelledError propagate so pygls answers RequestCancelled.
 
-Also the typed-ahead cache: when the user types the first characters of the suggestion on screen,
-the rest of it is answered locally, with no debounce and no request.
+Also the last suggestion shown per document (`LastShown`), which tells where an accepted one ends.
 """
 
 from __future__ import annotations
@@ -85,19 +84,20 @@ class Shown:
     line: int
     line_prefix: str
     line_suffix: str
-    line_count: int
     text: str
     completion_id: str
     replace: str = ""  # the start of line_suffix the text replaces
 
 
-class TypeAheadCache:
-    """Remembers the last suggestion per document, to answer keystrokes that type into it."""
+class LastShown:
+    """The last suggestion shown per document: where an accepted one ends (the prefetch).
+
+    Typing into a suggestion is answered by the recent answers (`reuse.AnswerCache`).
+    """
 
     def __init__(self) -> None:
         """Start empty."""
         self._shown: dict[str, Shown] = {}
-        self.hits = 0
 
     def remember(self, key: str, shown: Shown) -> None:
         """Record the suggestion just returned for key."""
@@ -108,26 +108,5 @@ class TypeAheadCache:
         return self._shown.get(key)
 
     def forget(self, key: str) -> None:
-        """Drop the suggestion for key (document closed, suggestion accepted)."""
+        """Drop the suggestion for key (document closed)."""
         self._shown.pop(key, None)
-
-    def lookup(
-        self, key: str, line: int, line_prefix: str, line_suffix: str, line_count: int
-    ) -> tuple[str, str, str] | None:
-        """The rest of the suggestion if the user typed into it.
-
-        Returned as (rest, completion id, what it replaces after the cursor).
-        """
-        shown = self._shown.get(key)
-        if shown is None or shown.line != line or shown.line_count != line_count:
-            return None
-        if shown.line_suffix != line_suffix or not line_prefix.startswith(shown.line_prefix):
-            return None
-        typed = line_prefix[len(shown.line_prefix) :]
-        if not typed or not shown.text.startswith(typed) or len(typed) >= len(shown.text):
-            return None
-        rest = shown.text[len(typed) :]
-        if "\n" in typed or not rest.strip():
-            return None
-        self.hits += 1
-        return rest, shown.completion_id, shown.replace

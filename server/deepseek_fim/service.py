@@ -2,7 +2,7 @@
 
 This is the feature class behind the LSP handlers (which only convert types): it decides whether a
 request may be sent at all (key, enabled, excluded file, budget state), schedules it (debounce,
-supersede, typed-ahead reuse, answers reused from a request in flight or from recent answers,
+supersede, answers reused from recent answers (typed into, retyped) or a request in flight,
 a prefetch after an accept), builds the context, calls DeepSeek, post-processes the answer and
 records the usage in the ledger. It knows nothing of LSP types.
 """
@@ -37,7 +37,7 @@ from deepseek_fim.deepseek import (
 from deepseek_fim.documents import Document, DocumentStore
 from deepseek_fim.ignore_file import IgnoreFiles
 from deepseek_fim.reuse import Anchor, Answer, AnswerCache, PendingFetch, PendingFetches
-from deepseek_fim.scheduler import RequestScheduler, Shown, TypeAheadCache
+from deepseek_fim.scheduler import LastShown, RequestScheduler, Shown
 from deepseek_fim.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -105,10 +105,10 @@ class SessionCounters:
     """What this server process did, for `deepseekFim/status` and the benchmark."""
 
     requests: int = 0
-    typed_ahead: int = 0
+    typed_ahead: int = 0  # answered from the rest of a suggestion the user typed into
     not_sent_stale: int = 0
     reused_pending: int = 0  # answered from a request in flight the user typed into
-    lru_hits: int = 0  # answered from a recent answer (backspace and retype, back at a place)
+    lru_hits: int = 0  # answered from a recent answer (typed into, retyped, back at a place)
     prefetched: int = 0  # requests sent right after an accept, before anyone asked
     prefetch_used: int = 0  # requests answered from such a prefetch
     prefetch_cancelled: int = 0  # prefetches cancelled because the user went elsewhere
@@ -159,7 +159,7 @@ class CompletionService:
         """Build the service; call `configure` again whenever settings change."""
         self.documents = documents
         self.scheduler = RequestScheduler()
-        self.typeahead = TypeAheadCache()
+        self.last_shown = LastShown()
         self.pending = PendingFetches()
         self.answers = AnswerCache()
         # Completion ids of answers recorded as unused (nobody waited for them yet).
@@ -287,19 +287,15 @@ class CompletionService:
             self.maybe_check_balance()
             return None
         position = document.clamp(line, utf16_char)
-        line_text = document.lines[position.line]
-        line_prefix, line_suffix = line_text[: position.col], line_text[position.col :]
-        reused = self.typeahead.lookup(
-            uri, position.line, line_prefix, line_suffix, len(document.lines)
-        )
-        if reused is not None:
-            self.counters.typed_ahead += 1
-            text, completion_id, replaced = reused
-            return Completion(text, completion_id, line_prefix, replaced)
+        line_prefix = document.lines[position.line][: position.col]
+        # The recent answers answer typing into a suggestion (its rest), backspace-and-retype
+        # and a return to a place (the whole answer), all with no request.
         cached = self.answers.lookup(uri, document.lines, position.line, position.col)
         if cached is not None:
+            answer, rest = cached
             self.counters.lru_hits += 1
-            return self._serve(document, position.line, position.col, *cached)
+            self.counters.typed_ahead += rest != answer.text
+            return self._serve(document, position.line, position.col, answer, rest)
         # A request in flight here that the user typed into may answer this one: wait for it
         # instead of cancelling it (its prompt is paid for). Any other is cancelled now.
         in_flight = self.pending.find(uri, document.lines, position.line, position.col)
@@ -382,17 +378,9 @@ class CompletionService:
             self._prefetched.discard(answer.completion_id)
             self.counters.prefetch_used += 1
         text = document.lines[line]
-        self.typeahead.remember(
+        self.last_shown.remember(
             document.uri,
-            Shown(
-                line,
-                text[:col],
-                text[col:],
-                len(document.lines),
-                rest,
-                answer.completion_id,
-                answer.replace,
-            ),
+            Shown(line, text[:col], text[col:], rest, answer.completion_id, answer.replace),
         )
         return Completion(
             rest,
@@ -701,7 +689,7 @@ class CompletionService:
         The accept command may come before or after the change that inserts the suggestion:
         the prefetch starts as soon as the document holds it (now, or at the next change).
         """
-        shown = self.typeahead.last(document.uri)
+        shown = self.last_shown.last(document.uri)
         self._prefetch_plan = None
         if shown is None or shown.completion_id != completion_id:
             return
@@ -761,7 +749,7 @@ class CompletionService:
         self.scheduler.cancel(uri)
         self.pending.cancel(uri)
         self.answers.forget(uri)
-        self.typeahead.forget(uri)
+        self.last_shown.forget(uri)
         self._prepared.pop(uri, None)
         self._window_starts.pop(uri, None)
 

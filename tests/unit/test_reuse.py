@@ -2,6 +2,7 @@
 
 import asyncio
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -90,6 +91,45 @@ def test_answer_rest_after_typed_characters():
     assert answer.rest_after("ur") == "n a + b"
     assert answer.rest_after("x") is None
     assert answer.rest_after("urn a + b") is None  # typed it all: nothing left
+
+
+TYPED = ["import os", "", "def add(a, b):", "    return ", "", "print(add(1, 2))"]
+
+
+def test_typing_into_an_answer_gets_its_rest():
+    cache = AnswerCache()
+    cache.remember("doc", _answer(TYPED, 3, 11, "a + b", "7"))
+    typed_a = [*TYPED[:3], "    return a", *TYPED[4:]]
+    answer, rest = cache.lookup("doc", typed_a, 3, 12)
+    assert (rest, answer.completion_id, answer.replace) == (" + b", "7", "")
+    typed_plus = [*TYPED[:3], "    return a +", *TYPED[4:]]
+    assert cache.lookup("doc", typed_plus, 3, 14)[1] == " b"
+
+
+def test_typing_into_an_answer_keeps_the_closers_it_replaces():
+    cache = AnswerCache()
+    lines = ["console.log()"]
+    cache.remember("doc", Answer(Anchor.at(lines, 0, 12, after_lines=0), "a, b);", ")", "9"))
+    answer, rest = cache.lookup("doc", ["console.log(a)"], 0, 13)
+    assert (rest, answer.completion_id, answer.replace) == (", b);", "9", ")")
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "col"),
+    [
+        ([*TYPED[:4], "a", TYPED[5]], 4, 1),  # another line
+        ([*TYPED[:3], "    return x", *TYPED[4:]], 3, 12),  # typed something else
+        ([*TYPED[:3], "    return a)", *TYPED[4:]], 3, 12),  # the text after the cursor changed
+        ([*TYPED[:3], "    return a", *TYPED[4:], "x = 1"], 3, 12),  # a line added below
+        ([*TYPED[:3], "    return a + b", *TYPED[4:]], 3, 16),  # typed it all
+    ],
+)
+def test_typing_into_an_answer_misses(lines, line, col):
+    cache = AnswerCache()
+    cache.remember("doc", _answer(TYPED, 3, 11, "a + b", "7"))
+    assert cache.lookup("doc", lines, line, col) is None
+    # Nothing typed yet: the whole answer (a return to the place).
+    assert cache.lookup("doc", TYPED, 3, 11)[1] == "a + b"
 
 
 def test_cache_answers_backspace_and_retype():
@@ -231,6 +271,12 @@ async def test_a_new_request_replaces_the_one_in_flight():
     assert second.task.cancelled() and fetches.get("doc") is None
 
 
+def _end_of(text: str) -> tuple[int, int]:
+    """The (line, column) of the end of `text`."""
+    lines = text.split("\n")
+    return len(lines) - 1, len(lines[-1])
+
+
 @given(
     before=st.text(alphabet="ab(\n", max_size=12),
     after=st.text(alphabet="ab)\n", max_size=12),
@@ -241,12 +287,9 @@ def test_what_was_typed_is_exactly_what_the_document_gained_at_the_anchor(
     before, after, now, cursor
 ):
     """Whatever the document and cursor now, a typed text means: anchored text + typed here."""
-    first = before + after
-    anchor_lines = before.split("\n")
-    anchor = Anchor.at(first.split("\n"), len(anchor_lines) - 1, len(anchor_lines[-1]), 99)
+    anchor = Anchor.at((before + after).split("\n"), *_end_of(before), 99)
     cursor = min(cursor, len(now))
-    cursor_lines = now[:cursor].split("\n")
-    typed = anchor.typed_since(now.split("\n"), len(cursor_lines) - 1, len(cursor_lines[-1]))
+    typed = anchor.typed_since(now.split("\n"), *_end_of(now[:cursor]))
     if typed is not None:
         assert now == before + typed + after
         assert now[:cursor] == before + typed
@@ -258,13 +301,9 @@ def test_what_was_typed_is_exactly_what_the_document_gained_at_the_anchor(
     after=st.text(alphabet="ab)\n", max_size=12),
 )
 def test_text_typed_at_the_anchor_is_found(before, inserted, after):
-    anchor_lines = before.split("\n")
-    anchor = Anchor.at(
-        (before + after).split("\n"), len(anchor_lines) - 1, len(anchor_lines[-1]), 99
-    )
+    anchor = Anchor.at((before + after).split("\n"), *_end_of(before), 99)
     now = before + inserted + after
-    cursor_lines = (before + inserted).split("\n")
-    typed = anchor.typed_since(now.split("\n"), len(cursor_lines) - 1, len(cursor_lines[-1]))
+    typed = anchor.typed_since(now.split("\n"), *_end_of(before + inserted))
     if inserted.count("\n") <= TYPED_LINES:
         assert typed == inserted
     else:

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from deepseek_fim.scheduler import RequestScheduler, Shown, TypeAheadCache
+from deepseek_fim.scheduler import RequestScheduler
 
 
 async def test_newer_request_supersedes_older_one():
@@ -78,33 +78,3 @@ async def test_superseding_cancels_work_already_in_flight():
     assert await scheduler.run("doc", 0, quick) == "new"
     assert await first is None
     assert job_cancelled.is_set()
-
-
-def test_typeahead_returns_the_rest_of_the_suggestion():
-    cache = TypeAheadCache()
-    cache.remember("doc", Shown(3, "    return ", "", 10, "a + b", "7"))
-    assert cache.lookup("doc", 3, "    return a", "", 10) == (" + b", "7", "")
-    assert cache.lookup("doc", 3, "    return a +", "", 10) == (" b", "7", "")
-
-
-def test_typed_ahead_rest_replaces_the_same_closers() -> None:
-    cache = TypeAheadCache()
-    cache.remember("doc", Shown(0, "console.log(", ")", 1, "a, b);", "9", ")"))
-    assert cache.lookup("doc", 0, "console.log(a", ")", 1) == (", b);", "9", ")")
-
-
-@pytest.mark.parametrize(
-    ("line", "prefix", "suffix", "count"),
-    [
-        (4, "    return a", "", 10),  # another line
-        (3, "    return x", "", 10),  # typed something else
-        (3, "    return a", ")", 10),  # the text after the cursor changed
-        (3, "    return a", "", 11),  # lines were added
-        (3, "    return ", "", 10),  # nothing typed yet
-        (3, "    return a + b", "", 10),  # typed it all
-    ],
-)
-def test_typeahead_misses(line, prefix, suffix, count):
-    cache = TypeAheadCache()
-    cache.remember("doc", Shown(3, "    return ", "", 10, "a + b", "7"))
-    assert cache.lookup("doc", line, prefix, suffix, count) is None

@@ -39,6 +39,7 @@ from deepseek_fim.ignore_file import IgnoreFiles
 from deepseek_fim.reuse import Anchor, Answer, AnswerCache, PendingFetch, PendingFetches
 from deepseek_fim.scheduler import LastShown, RequestScheduler, Shown
 from deepseek_fim.settings import Settings
+from deepseek_fim.time_scale import TimeScale
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +176,9 @@ class CompletionService:
         self._settings = settings
         self._client: DeepSeekClient | None = None
         self._setup_error: str | None = None
-        self.budget = BudgetTracker(settings, on_change=budget_changed)
+        # Real time, unless a test speeds the budget's clock up (see time_scale.py).
+        self.time_scale = TimeScale.from_env()
+        self.budget = BudgetTracker(settings, on_change=budget_changed, clock=self.time_scale.now)
         self._background: set[asyncio.Task[None]] = set()
         self._recent: list[str] = []  # URIs completed in, most recent last
         self._masker = privacy.LineMasker()

@@ -185,7 +185,8 @@ class DeepSeekFimServer(LanguageServer):
         wait_for_change = service.budget.seconds_until_state_changes()
         if wait_for_change is not None:
             loop = asyncio.get_running_loop()
-            loop.call_later(wait_for_change + 0.05, self.budget_changed)
+            real_wait = service.time_scale.real_seconds(wait_for_change)
+            loop.call_later(real_wait + 0.05, self.budget_changed)
 
     def _publish_budget_diagnostic(self, payload: dict[str, Any]) -> None:
         """The budget line as an Information diagnostic, for clients with no status channel."""

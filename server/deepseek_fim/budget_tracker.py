@@ -41,6 +41,7 @@ from deepseek_fim.deepseek import (
     ConnectionFailed,
     DeepSeekError,
     NoApiKey,
+    Unreachable,
     Usage,
 )
 from deepseek_fim.settings import Settings
@@ -63,6 +64,8 @@ def error_kind(exc: DeepSeekError) -> ErrorKind | None:
     """Map a client error to the state machine's input (None: the error changes no state)."""
     if isinstance(exc, ApiTimeout):
         return "timeout"
+    if isinstance(exc, Unreachable):
+        return "unreachable"
     if isinstance(exc, ConnectionFailed):
         return "connection"
     if isinstance(exc, NoApiKey):
@@ -173,6 +176,11 @@ class BudgetTracker:
         """True if the budget state allows a request now."""
         self._active_since_balance = True
         return self._state.may_send()
+
+    def wait_before_send(self) -> float | None:
+        """Seconds (of the budget's clock) before a request may be sent; None: not now."""
+        self._active_since_balance = True
+        return self._state.wait_before_send()
 
     def balance_check_due(self) -> bool:
         """Whether `GET /user/balance` should be called now (start, after 402, every 10 min).

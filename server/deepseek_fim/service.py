@@ -62,6 +62,9 @@ _MID_WORD = re.compile(r"[\w$]$")
 # into what that one may answer): about a slow answer from DeepSeek. Past it, the one in flight
 # is cancelled and the request sends its own.
 PENDING_WAIT_CAP_S = 2.0
+# Sleeping out the floor between tries of an unreachable API ends a little after it, so that
+# the clock's check after the sleep never finds it a hair short.
+FLOOR_MARGIN_S = 0.005
 
 
 @dataclass(frozen=True)
@@ -285,7 +288,8 @@ class CompletionService:
         self.budget.set_document_state(reason, self._setup_error if reason == "offline" else None)
         if reason is not None:
             return None
-        if not self.budget.may_send():
+        offline_wait = self.budget.wait_before_send()
+        if offline_wait is None:
             # Paused or backing off: a balance check (every 10 min at most) notices a top-up.
             self.maybe_check_balance()
             return None
@@ -324,6 +328,12 @@ class CompletionService:
                 just_accepted=just_accepted,
                 editor_wait_s=self._settings.editor_delay_ms / 1000,
             )
+        if offline_wait > 0:
+            # The API could not be reached at the last try, less than the floor between tries
+            # ago: this pause tries once the floor has passed (a keystroke before then
+            # supersedes it, so a pause never tries twice).
+            offline_delay = self.time_scale.real_seconds(offline_wait) + FLOOR_MARGIN_S
+            delay = max(delay, offline_delay)
         before_debounce = time.perf_counter() - started
         if delay > 0 and in_flight is None:
             # The debounce is idle time: prepare the prompt in it (right after this handler
@@ -353,6 +363,8 @@ class CompletionService:
             if current is not document or current.version != version:
                 self.counters.not_sent_stale += 1
                 return None
+            if not self.budget.may_send():
+                return None  # another request failed meanwhile (unreachable or throttled)
             return await self._fetch_now(
                 document, position.line, position.col, before_debounce, pace
             )

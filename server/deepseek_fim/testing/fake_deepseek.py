@@ -105,8 +105,11 @@ class FakeDeepSeek:
         self._url = None
 
     def refuse_connections(self) -> None:
-        """Stop listening (every connection dropped): connecting is refused, as when the API is
-        down or the network is gone, until `accept_connections`. Config, log and balance stay."""
+        """Stop listening and drop every connection: connecting is refused until further notice.
+
+        As when the API is down or the network is gone, until `accept_connections`. Config, log
+        and balance stay.
+        """
         if self._url is None:
             return
         self._port = int(self._url.rsplit(":", 1)[1])  # come back on the same address

@@ -24,7 +24,11 @@ from deepseek_fim import __version__
 from deepseek_fim import settings as settings_mod
 from deepseek_fim.budget_tracker import MessageKind
 from deepseek_fim.documents import DocumentStore
-from deepseek_fim.lsp.jsonrpc_edge import JsonRpcEdgeProtocol
+from deepseek_fim.lsp.jsonrpc_edge import (
+    PYGLS_READ_LOOP_LOGGER,
+    QUIET_PARSE_ERRORS,
+    JsonRpcEdgeProtocol,
+)
 from deepseek_fim.service import Completion, CompletionService
 from deepseek_fim.settings import Settings
 
@@ -278,6 +282,8 @@ def _cost_text(completion: Completion) -> str:
 def create_language_server() -> DeepSeekFimServer:
     """Create the server with every feature registered."""
     server = DeepSeekFimServer()
+    # One log line per body that is not JSON (ours), not pygls's traceback as well.
+    logging.getLogger(PYGLS_READ_LOOP_LOGGER).addFilter(QUIET_PARSE_ERRORS)
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: DeepSeekFimServer, params: types.InitializeParams) -> None:

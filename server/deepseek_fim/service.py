@@ -32,6 +32,7 @@ from deepseek_fim.deepseek import (
     FimResult,
     InsufficientBalance,
     SendProgress,
+    Unreachable,
     resolve_model,
 )
 from deepseek_fim.documents import Document, DocumentStore
@@ -179,6 +180,7 @@ class CompletionService:
         self._settings = settings
         self._client: DeepSeekClient | None = None
         self._setup_error: str | None = None
+        self._unreachable_logged = False  # the current outage has had its log line
         # Real time, unless a test speeds the budget's clock up (see time_scale.py).
         self.time_scale = TimeScale.from_env()
         self.budget = BudgetTracker(settings, on_change=budget_changed, clock=self.time_scale.now)
@@ -606,11 +608,18 @@ class CompletionService:
             return None, latency
         except DeepSeekError as exc:
             latency = _ms_since(started)
-            logger.info("FIM request failed: %s", exc)
+            # While the API stays unreachable each pause tries again: one log line for the
+            # outage, not one per pause (the editor keeps its LSP log).
+            quiet = isinstance(exc, Unreachable) and self._unreachable_logged
+            logger.log(logging.DEBUG if quiet else logging.INFO, "FIM request failed: %s", exc)
+            self._unreachable_logged = isinstance(exc, Unreachable)
             self.budget.on_error(exc, model=request.model, latency_ms=latency)
             if isinstance(exc, InsufficientBalance):
                 self.maybe_check_balance()
             return None, latency
+        if self._unreachable_logged:
+            logger.info("DeepSeek reachable again")
+            self._unreachable_logged = False
         self.budget.on_success()
         self.maybe_check_balance()
         return result, _ms_since(started)

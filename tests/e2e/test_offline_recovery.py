@@ -125,6 +125,8 @@ async def test_ghost_at_the_first_pause_after_an_outage(server_env, fake, second
         assert ghost == GHOST, f"no ghost at the first pause after a {seconds:g} s outage"
         await session.wait_for_budget(lambda p: p["state"] == "ok")
         assert 0 < tried <= pauses, f"{tried} requests tried in {pauses} pauses"
+        failed = [log.message for log in session.logs if "FIM request failed" in log.message]
+        assert len(failed) == 1, failed  # one log line for the outage, not one per pause
         if how == "reset":
             assert fake.resets - resets_before == tried  # the fake saw each try, and no other
     finally:

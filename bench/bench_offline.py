@@ -219,8 +219,7 @@ def report(name: str, results: dict[float, list[Recovery]]) -> None:
         pauses = sum(r.pauses for r in runs)
         tries = sum(r.tries for r in runs)
         each = ", ".join(
-            f"{r.from_first_pause:.1f}" if r.from_first_pause is not None else "never"
-            for r in runs
+            f"{r.from_first_pause:.1f}" if r.from_first_pause is not None else "never" for r in runs
         )
         print(
             f"| {name} | {seconds:g} s | {seconds_text([r.from_first_pause for r in runs])} "

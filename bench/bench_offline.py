@@ -195,8 +195,8 @@ def previous_tree(ref: str, into: Path) -> Path:
     """`git archive REF -- server` unpacked into `into`; return its `server` directory."""
     archive = into / "previous.tar"
     with archive.open("wb") as out:
-        subprocess.run(  # noqa: S603 - fixed git command
-            ["git", "-C", str(REPO), "archive", ref, "--", "server"],  # noqa: S607
+        subprocess.run(
+            ["git", "-C", str(REPO), "archive", ref, "--", "server"],
             stdout=out,
             check=True,
         )

@@ -423,8 +423,15 @@ class CompletionService:
             prepared = self._prepare(document, line, col, pace)
         spent += time.perf_counter() - started
         fetch = self._start_fetch(document, prepared, spent, pace, prefetch=False)
+        version = document.version
         answer = await self.pending.wait(fetch, None)
         if answer is None:
+            return None
+        current = self.documents.get(document.uri)
+        if current is not document or current.version != version:
+            # Edited (or closed) after the answer arrived but before this coroutine resumed
+            # (the request in flight is cancelled only while it runs): the cursor's line may be
+            # gone. The answer stays among the recent answers for the next request.
             return None
         return self._serve(document, line, col, answer, answer.text, fresh=True)
 

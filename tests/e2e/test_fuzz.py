@@ -536,7 +536,8 @@ def test_fuzzed_messages(fuzz_run: Run, initial: str, ops: list[tuple[Any, ...]]
     new_lines = lines[lines_before:]
     malformed = run.tally.malformed - malformed_before
     run.tally.log_lines = len(lines)
-    assert not [line for line in lines if "Traceback" in line], "no traceback in the log"
+    tracebacks = [i for i, line in enumerate(lines) if "Traceback" in line]
+    assert not tracebacks, "\n".join(lines[max(tracebacks[0] - 2, 0) : tracebacks[0] + 30])
     assert len(new_lines) <= malformed, (malformed, new_lines)
     assert len(warnings_sent(run)) - warnings_before <= malformed
     run.tally.sequences += 1

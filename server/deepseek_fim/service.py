@@ -639,7 +639,13 @@ class CompletionService:
             self.scheduler.superseded, self.scheduler.inflight, self.pending.inflight
         )
         session["cadence"] = self.cadence.to_json(self._settings.debounce_ms / 1000)
-        return self.budget.status_payload(session)
+        payload = self.budget.status_payload(session)
+        # What went into the last prompt besides the cursor's windows ("what did it see?").
+        report = self.prompts.last_context
+        payload["context"] = (
+            report.to_json() if report is not None else {"path": None, "tokens": 0, "files": []}
+        )
+        return payload
 
     async def _model(self) -> str | None:
         settings = self._settings

@@ -446,6 +446,8 @@ class CompletionService:
             suffix_tokens=pace.suffix_tokens,
             context_tokens=self._settings.context_tokens,
         )
+        if self.prompts.last_context is not None:
+            self.budget.set_context(self.prompts.last_context.text())
         self._read_imports_from_disk(document)
         prompt, suffix = self._masker.mask_around_cursor(ctx.prompt, ctx.suffix)
         return Prepared(

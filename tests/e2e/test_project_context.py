@@ -43,6 +43,8 @@ async def test_an_imported_buffer_lends_its_outline_from_did_open_alone(session,
     status = await session.status()
     assert [f["path"] for f in status["context"]["files"]] == ["/work/project/util.py"]
     assert 0 < status["context"]["tokens"] < 800
+    # The tooltip (VS Code's status item, Neovim's :DeepSeekFim status) says it too.
+    assert "Context of the last prompt: util.py " in status["tooltip"]
 
 
 async def test_a_changed_definition_reaches_the_next_prompt_and_a_closed_buffer_leaves(

@@ -49,6 +49,13 @@ class ContextReport:
     files: tuple[tuple[str, int], ...]
     tokens: int
 
+    def text(self) -> str:
+        """One line for a tooltip: the files (shortest unique names) and the tokens."""
+        if not self.files:
+            return "none (no other open or imported file of this language)"
+        names = ", ".join(f"{posixpath.basename(path)} {tokens}" for path, tokens in self.files)
+        return f"{names} (≈{self.tokens} tokens, cached while those files do not change)"
+
     def to_json(self) -> dict[str, object]:
         """The report as JSON for the status payload."""
         return {
@@ -148,28 +155,32 @@ class PromptBuilder:
         return ctx
 
     def context_for(self, document: Document, budget: int) -> ChosenContext:
-        """The definitions from other files chosen for this document (cached while unchanged)."""
+        """The definitions from other files chosen for this document (cached while unchanged).
+
+        The cache key is what the choice depends on, cheap to compare at every keystroke: this
+        document's imports and used names, the other documents' versions, the budget.
+        """
         if budget <= 0:
             return ChosenContext()
-        path = uri_path(document.uri)
-        stamped = self._sources(document, path)
-        sources = [source for source, _stamp in stamped]
+        imports = self.index.imports_of(document)
         used = self.index.used_names(document)
-        key = (
-            tuple((s.path, stamp, s.imported, s.names) for s, stamp in stamped),
-            used,
-            budget,
-            document.language_id,
+        others = tuple(
+            (other.uri, other.version, other.language_id)
+            for other in self._documents
+            if other.uri != document.uri
         )
+        key = (imports, used, others, budget, document.language_id)
         known = self._chosen.get(document.uri)
         if known is not None and known[0] == key:
             return known[1]
+        path = uri_path(document.uri)
+        sources = self._sources(document, path)
         chosen = choose(sources, used, budget, document.language_id, self._shown_path(path))
         self._chosen[document.uri] = (key, chosen)
         return chosen
 
-    def _sources(self, document: Document, path: str) -> list[tuple[Source, int]]:
-        """The files that may lend definitions, imported first, with their outlines' stamps."""
+    def _sources(self, document: Document, path: str) -> list[Source]:
+        """The files that may lend definitions: imported first (in import order), then others."""
         family = language_family(document.language_id)
         others: dict[str, FileOutline] = {}
         touched: dict[str, int] = {}
@@ -181,7 +192,7 @@ class PromptBuilder:
                 continue
             others[other_path] = self.index.outline_of(other, other_path)
             touched[other_path] = self.index.touched(other.uri)
-        imported: list[tuple[Source, int]] = []
+        imported: list[Source] = []
         taken: set[str] = set()
         for found in self.index.imports_of(document):
             where = candidates(found, path, document.language_id)
@@ -189,13 +200,11 @@ class PromptBuilder:
                 if outline.path in taken or outline.path == path:
                     continue
                 taken.add(outline.path)
-                source = Source(outline.path, outline.definitions, True, frozenset(found.names))
-                imported.append((source, outline.stamp))
+                imported.append(
+                    Source(outline.path, outline.definitions, True, frozenset(found.names))
+                )
         recent = sorted((p for p in others if p not in taken), key=lambda p: -touched[p])
-        rest = [
-            (Source(p, others[p].definitions, False), others[p].stamp)
-            for p in sorted(recent[:MAX_OTHER_BUFFERS])
-        ]
+        rest = [Source(p, others[p].definitions, False) for p in sorted(recent[:MAX_OTHER_BUFFERS])]
         return imported + rest
 
     def _resolve(

@@ -100,6 +100,10 @@ def test_lua_outline_reads_module_tables_and_annotations() -> None:
         ("defaults", "render"),
         ("defaults", "nested"),
     ]
+    public = {(d.parent, d.name) for d in outline(source, "lua") if d.public}
+    # `local` names stay in the file, except the table it returns; members stay visible.
+    assert (None, "private_helper") not in public and (None, "defaults") not in public
+    assert {(None, "M"), ("M", "distance"), ("defaults", "render")} <= public
 
 
 def test_typescript_outline_reads_classes_interfaces_and_exports() -> None:
@@ -145,6 +149,11 @@ def test_typescript_outline_reads_classes_interfaces_and_exports() -> None:
         (None, "load"),
     ]
     assert found[-1].text == "export async function load(path: string,): Promise<Circle> {"
+    # In an ES module what is not exported stays in the file.
+    local = outline(["const hidden = 1;", "export const shown = 2;"], "typescript")
+    assert [(d.name, d.public) for d in local] == [("hidden", False), ("shown", True)]
+    script = outline(["const both = 1;", "function seen() {}"], "javascript")
+    assert all(d.public for d in script)
 
 
 def test_go_and_rust_outlines() -> None:

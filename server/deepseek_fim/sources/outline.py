@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 logger = logging.getLogger(__name__)
@@ -43,11 +43,14 @@ class Definition:
     kind: Kind
     # The enclosing class, interface, struct, impl or table of a member; None at top level.
     parent: str | None = None
+    # False where the language keeps it to its file: a Lua ``local``, a top-level declaration
+    # without ``export`` in an ES module.
+    exported: bool = True
 
     @property
     def public(self) -> bool:
-        """False for names that say they are private (a leading underscore or ``#``)."""
-        return not self.name.startswith(("_", "#"))
+        """False for what other files cannot use: private names (``_x``, ``#x``), unexported."""
+        return self.exported and not self.name.startswith(("_", "#"))
 
 
 def outline(lines: Sequence[str], language_id: str) -> tuple[Definition, ...]:
@@ -257,7 +260,8 @@ def _lua(lines: Sequence[str]) -> list[Definition]:
             text, index = _join_signature(lines, index, _lua_code, "")
             name, parent = _split_lua_name(match.group(1))
             kind = "method" if parent else "function"
-            out.append(Definition(name, _cut(text), first, kind, parent))
+            local = line.startswith("local")
+            out.append(Definition(name, _cut(text), first, kind, parent, exported=not local))
             continue
         match = _LUA_LOCAL.match(line) or _LUA_FIELD.match(line)
         if match and "require" not in match.group(2)[:12]:
@@ -265,12 +269,36 @@ def _lua(lines: Sequence[str]) -> list[Definition]:
             value = match.group(2).strip()
             opens_table = _lua_code(value).rstrip().endswith("{")
             kind = "class" if opens_table else "field" if parent else "constant"
-            out.append(Definition(name, _cut(line.rstrip()), index, kind, parent))
+            local = line.startswith("local")
+            out.append(
+                Definition(name, _cut(line.rstrip()), index, kind, parent, exported=not local)
+            )
             if opens_table:
                 table = match.group(1)
                 table_indent = -1
         index += 1
-    return out
+    return _lua_exports(lines, out)
+
+
+_LUA_RETURN = re.compile(r"^return\s+([A-Za-z_]\w*)\s*$")
+
+
+def _lua_exports(lines: Sequence[str], found: list[Definition]) -> list[Definition]:
+    """The table a module returns is what other files use, though it is declared ``local``.
+
+    Other ``local`` names stay inside the file; members of any table stay visible (a local
+    class table's methods are called on its instances everywhere).
+    """
+    returned = None
+    for line in reversed(lines[-50:]):
+        if match := _LUA_RETURN.match(line):
+            returned = match.group(1)
+            break
+        if line.strip():
+            break
+    return [
+        replace(d, exported=True) if d.name == returned and d.parent is None else d for d in found
+    ]
 
 
 # ----- brace languages (JavaScript, TypeScript, Go, Rust, and a generic reader for the rest)
@@ -518,12 +546,32 @@ def _brace_reader(classify: Classifier) -> Callable[[Sequence[str]], list[Defini
     return read
 
 
+def _es_module(
+    read: Callable[[Sequence[str]], list[Definition]],
+) -> Callable[[Sequence[str]], list[Definition]]:
+    """In a file that exports with ``export``, top-level declarations without it stay inside."""
+
+    def outline_module(lines: Sequence[str]) -> list[Definition]:
+        found = read(lines)
+        top = [d for d in found if d.parent is None]
+        if not any(d.text.lstrip().startswith("export") for d in top):
+            return found  # a script or CommonJS: no way to tell, keep everything
+        return [
+            replace(d, exported=False)
+            if d.parent is None and not d.text.lstrip().startswith(("export", "declare"))
+            else d
+            for d in found
+        ]
+
+    return outline_module
+
+
 _READERS: dict[str, Callable[[Sequence[str]], list[Definition]]] = {
     "python": _python,
     "lua": _lua,
     **dict.fromkeys(
         ("javascript", "javascriptreact", "typescript", "typescriptreact", "vue", "svelte"),
-        _brace_reader(_js_kind),
+        _es_module(_brace_reader(_js_kind)),
     ),
     "go": _brace_reader(_go_kind),
     "rust": _brace_reader(_rust_kind),

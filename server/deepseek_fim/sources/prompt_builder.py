@@ -15,13 +15,14 @@ from __future__ import annotations
 import logging
 import os
 import posixpath
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from deepseek_fim import context
 from deepseek_fim.documents import Document, DocumentStore, uri_path
 from deepseek_fim.sources.imports import Candidates, candidates
-from deepseek_fim.sources.index import FileOutline, SourceIndex
+from deepseek_fim.sources.index import DISK_RECHECK_S, FileOutline, SourceIndex
 from deepseek_fim.sources.ranking import ChosenContext, Source, choose
 
 logger = logging.getLogger(__name__)
@@ -85,6 +86,8 @@ class PromptBuilder:
         self.roots = tuple(roots)
         self._window_starts: dict[str, int] = {}
         self._roots_by_directory: dict[str, str] = {}
+        # uri -> (imports and open documents, time) of the last look for files on disk
+        self._disk_asked: dict[str, tuple[object, float]] = {}
         # uri -> (key of the inputs, chosen context)
         self._chosen: dict[str, tuple[object, ChosenContext]] = {}
         self.last_context: ContextReport | None = None
@@ -96,6 +99,7 @@ class PromptBuilder:
         self._excluded_rule = excluded
         self._excluded.clear()
         self._chosen.clear()
+        self._disk_asked.clear()
         self.read_disk = read_disk
         self.roots = tuple(roots)
 
@@ -114,6 +118,7 @@ class PromptBuilder:
         self.index.closed(uri)
         self._window_starts.pop(uri, None)
         self._chosen.pop(uri, None)
+        self._disk_asked.pop(uri, None)
 
     def excluded(self, path: str) -> bool:
         """The privacy rules' verdict for ``path``, cached until the rules change."""
@@ -222,15 +227,26 @@ class PromptBuilder:
     # ----- imported files that are not open
 
     def disk_paths_wanted(self, document: Document) -> list[str]:
-        """Paths on disk that this document's unopened imports may name, due for a (re)read."""
+        """Paths on disk that this document's unopened imports may name, due for a (re)read.
+
+        Asked at every prompt, so it answers from a cache: the paths are worked out again only
+        when the imports or the open documents changed, or DISK_RECHECK_S after the last time.
+        """
         if not self.read_disk:
             return []
         path = uri_path(document.uri)
         if not posixpath.isabs(path):
             return []
+        imports = self.index.imports_of(document)
+        key = (imports, tuple(d.uri for d in self._documents))
+        now = time.monotonic()
+        known = self._disk_asked.get(document.uri)
+        if known is not None and known[0] == key and now - known[1] < DISK_RECHECK_S:
+            return []
+        self._disk_asked[document.uri] = (key, now)
         open_paths = {uri_path(d.uri) for d in self._documents}
         wanted: list[str] = []
-        for found in self.index.imports_of(document):
+        for found in imports:
             where = candidates(found, path, document.language_id)
             if any(where.matches(p) for p in open_paths if p != path):
                 continue

@@ -80,9 +80,13 @@ def _tier(source: Source, definition: Definition, used: frozenset[str]) -> int |
     name, parent = definition.name, definition.parent
     wanted = definition.public or name == "__init__"
     if parent is None:
+        if source.imported and name in source.names:
+            return 0  # asked for by name, even a private one
+        if not wanted:
+            return None
         if source.imported:
-            return 0 if name in source.names else 1 if name in used else 3 if wanted else None
-        return 2 if name in used else 5 if wanted else None
+            return 1 if name in used else 3
+        return 2 if name in used else 5
     if not wanted:
         return None
     if source.imported:

@@ -199,7 +199,15 @@ def test_go_and_rust_outlines() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(max_size=40), max_size=30), st.sampled_from(["python", "lua", "go", "x"]))
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from("ab(){}[]:=;'\"`#/*-. \t\nfunctiondefclassexport"), max_size=40
+        ),
+        max_size=30,
+    ),
+    st.sampled_from(["python", "lua", "go", "rust", "typescript", "kotlin"]),
+)
 def test_outline_never_fails_and_stays_one_line_each(lines: list[str], language: str) -> None:
     for definition in outline(lines, language):
         assert "\n" not in definition.text

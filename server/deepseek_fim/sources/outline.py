@@ -55,11 +55,11 @@ class Definition:
 
 def outline(lines: Sequence[str], language_id: str) -> tuple[Definition, ...]:
     """The definitions of a document, in line order."""
-    reader = _READERS.get(language_id, _brace_reader(_generic_kind))
+    reader = _READERS.get(language_id, _GENERIC_READER)
     try:
         return tuple(reader(lines[:MAX_OUTLINE_LINES]))
-    except RecursionError:  # pragma: no cover - no reader recurses; a guard for odd input
-        logger.warning("Outline failed for a %s document", language_id)
+    except Exception:  # a reader's bug must not cost the user their completions
+        logger.warning("Outline failed for a %s document", language_id, exc_info=True)
         return ()
 
 
@@ -566,6 +566,7 @@ def _es_module(
     return outline_module
 
 
+_GENERIC_READER = _brace_reader(_generic_kind)
 _READERS: dict[str, Callable[[Sequence[str]], list[Definition]]] = {
     "python": _python,
     "lua": _lua,

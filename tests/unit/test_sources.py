@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -403,3 +404,23 @@ def test_builder_reads_unopened_imports_from_disk_inside_the_workspace(tmp_path:
     assert "password" not in prompt.split("# Path:")[0]
     builder.configure(excluded=lambda path: False, read_disk=False, roots=(str(tmp_path),))
     assert "def area" not in builder.build(app, 2, 0).prompt
+
+
+def test_a_file_excluded_later_leaves_the_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An ignore file written while the buffers are open: the next prompts drop the file.
+    clock = [100.0]
+    monkeypatch.setattr("deepseek_fim.sources.prompt_builder.time.monotonic", lambda: clock[0])
+    private: set[str] = set()
+    store = DocumentStore()
+    builder = PromptBuilder(store, excluded=lambda path: path in private, roots=("/p",))
+    open_all(
+        store,
+        builder,
+        {"file:///p/app.py": "import util\n\nx = ", "file:///p/util.py": "def parse(): pass\n"},
+    )
+    app = store.get("file:///p/app.py")
+    assert app is not None
+    assert "def parse" in builder.build(app, 2, 4).prompt
+    private.add("/p/util.py")
+    clock[0] += 7  # past any verdict's lifetime
+    assert "def parse" not in builder.build(app, 2, 4).prompt

@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_CONTEXT_TOKENS = 800
 # Other open buffers considered beside the imported ones (the most recently edited).
 MAX_OTHER_BUFFERS = 20
+# How long a privacy verdict is kept before the rules (and ignore files) are asked again.
+EXCLUDED_RECHECK_S = 3.0
 # How far up from the importing file a module path is looked for on disk.
 MAX_DISK_ANCESTORS = 8
 _JS_FAMILY = frozenset(
@@ -81,7 +83,8 @@ class PromptBuilder:
         self._documents = documents
         self.index = SourceIndex(documents)
         self._excluded_rule = excluded
-        self._excluded: dict[str, bool] = {}
+        # path -> (verdict, when it must be asked again)
+        self._excluded: dict[str, tuple[bool, float]] = {}
         self.read_disk = read_disk
         self.roots = tuple(roots)
         self._window_starts: dict[str, int] = {}
@@ -121,10 +124,19 @@ class PromptBuilder:
         self._disk_asked.pop(uri, None)
 
     def excluded(self, path: str) -> bool:
-        """The privacy rules' verdict for ``path``, cached until the rules change."""
-        verdict = self._excluded.get(path)
-        if verdict is None:
-            verdict = self._excluded[path] = self._excluded_rule(path)
+        """The privacy rules' verdict for ``path``, asked again every few seconds.
+
+        The rules read `.deepseekfimignore` files, which may change at any time: a verdict is
+        kept EXCLUDED_RECHECK_S (spread per path, so that not every path is asked again on the
+        same keystroke), and the context's cache key holds the verdicts.
+        """
+        now = time.monotonic()
+        known = self._excluded.get(path)
+        if known is not None and now < known[1]:
+            return known[0]
+        verdict = self._excluded_rule(path)
+        spread = (hash(path) % 1000) / 1000
+        self._excluded[path] = (verdict, now + EXCLUDED_RECHECK_S * (1 + spread))
         return verdict
 
     # ----- the prompt
@@ -163,14 +175,15 @@ class PromptBuilder:
         """The definitions from other files chosen for this document (cached while unchanged).
 
         The cache key is what the choice depends on, cheap to compare at every keystroke: this
-        document's imports and used names, the other documents' versions, the budget.
+        document's imports and used names, the other documents' versions and privacy verdicts,
+        the budget.
         """
         if budget <= 0:
             return ChosenContext()
         imports = self.index.imports_of(document)
         used = self.index.used_names(document)
         others = tuple(
-            (other.uri, other.version, other.language_id)
+            (other.uri, other.version, other.language_id, self.excluded(uri_path(other.uri)))
             for other in self._documents
             if other.uri != document.uri
         )

@@ -647,6 +647,8 @@ class CompletionService:
         payload["context"] = (
             report.to_json() if report is not None else {"path": None, "tokens": 0, "files": []}
         )
+        if report is not None:  # a row of both editors' usage views and of the CLI's table
+            payload["summary"] = [*payload["summary"], ["Context (last prompt)", report.text()]]
         return payload
 
     async def _model(self) -> str | None:

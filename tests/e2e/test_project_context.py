@@ -45,6 +45,9 @@ async def test_an_imported_buffer_lends_its_outline_from_did_open_alone(session,
     assert 0 < status["context"]["tokens"] < 800
     # The tooltip (VS Code's status item, Neovim's :DeepSeekFim status) says it too.
     assert "Context of the last prompt: util.py " in status["tooltip"]
+    # And the usage views (VS Code's panel, Neovim's :DeepSeekFim usage) show it as a row.
+    [row] = [text for label, text in status["summary"] if label == "Context (last prompt)"]
+    assert row.startswith("util.py ")
 
 
 async def test_a_changed_definition_reaches_the_next_prompt_and_a_closed_buffer_leaves(

@@ -97,6 +97,8 @@ class BudgetTracker:
         self._configure_tables(settings)
         self._document_state: str | None = None
         self._document_message: str | None = None
+        # What context from other files went into the last prompt, for the tooltip.
+        self._context_text: str | None = None
         self._balance: BalanceView | None = None
         self._balance_checked_at: Any = None
         self._active_since_balance = False
@@ -451,7 +453,15 @@ class BudgetTracker:
         )
         if self._document_message and payload["state"] == self._document_state:
             payload["message"] = self._document_message
+        if self._context_text is not None:
+            payload["tooltip"] += f"\nContext of the last prompt: {self._context_text}"
         return payload
+
+    def set_context(self, text: str | None) -> None:
+        """Say in the tooltip what context went into the last prompt (files and tokens)."""
+        if text != self._context_text:
+            self._context_text = text
+            self._on_change()
 
     def status_payload(self, extra_session: dict[str, Any] | None = None) -> dict[str, Any]:
         """The `deepseekFim/status` payload: the budget plus session stats and the per-day table."""

@@ -23,7 +23,7 @@ from pygls.protocol import lsp_method
 from deepseek_fim import __version__
 from deepseek_fim import settings as settings_mod
 from deepseek_fim.budget_tracker import MessageKind
-from deepseek_fim.documents import DocumentStore
+from deepseek_fim.documents import DocumentStore, uri_path
 from deepseek_fim.lsp.jsonrpc_edge import (
     PYGLS_READ_LOOP_LOGGER,
     QUIET_PARSE_ERRORS,
@@ -279,6 +279,15 @@ def _cost_text(completion: Completion) -> str:
     return f"DeepSeek FIM · {completion.cost:.7f} {completion.currency}".rstrip("0")
 
 
+def _workspace_roots(params: types.InitializeParams) -> tuple[str, ...]:
+    """The workspace folders' paths (or the root URI's), where imported files may be read."""
+    uris = [folder.uri for folder in params.workspace_folders or ()]
+    if not uris and params.root_uri:
+        uris = [params.root_uri]
+    paths = [uri_path(uri) for uri in uris if uri.startswith("file:")]
+    return tuple(path.rstrip("/") or "/" for path in paths)
+
+
 def create_language_server() -> DeepSeekFimServer:
     """Create the server with every feature registered."""
     server = DeepSeekFimServer()
@@ -288,11 +297,12 @@ def create_language_server() -> DeepSeekFimServer:
     @server.feature(types.INITIALIZE)
     def initialize(ls: DeepSeekFimServer, params: types.InitializeParams) -> None:
         ls._initialization_options = params.initialization_options
+        # The service is created here, so that the first completion does not pay for opening
+        # the ledger.
+        ls.service.set_workspace_roots(_workspace_roots(params))
         handler = LspLogHandler(ls)
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
         logging.getLogger("deepseek_fim").addHandler(handler)
-        # Created here so that the first completion does not pay for opening the ledger.
-        ls.service  # noqa: B018
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: DeepSeekFimServer, params: types.InitializedParams) -> None:
@@ -328,6 +338,7 @@ def create_language_server() -> DeepSeekFimServer:
     def did_open(ls: DeepSeekFimServer, params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
         ls.documents.open(doc.uri, doc.language_id, doc.version, doc.text)
+        ls.service.document_opened(doc.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: DeepSeekFimServer, params: types.DidChangeTextDocumentParams) -> None:

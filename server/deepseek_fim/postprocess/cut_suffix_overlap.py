@@ -7,6 +7,7 @@ from dataclasses import replace
 from deepseek_fim import syntax
 from deepseek_fim.context import FimContext
 from deepseek_fim.postprocess.candidate import Candidate, lines_after
+from deepseek_fim.postprocess.open_blocks import closer_needed
 
 _COMPARED = 3
 
@@ -18,7 +19,8 @@ def cut_suffix_overlap(candidate: Candidate, ctx: FimContext) -> Candidate | Non
     with the next lines of the document (or their closing ``}``/``end``). The answer is cut
     before the first line that starts a run equal to the following lines; a trailing
     ``;``/``,`` difference (``};`` against ``}``) still counts as equal.
-    An answer that is only the following line(s) shows nothing.
+    An answer that is only the following line(s) shows nothing, unless it is closers that
+    the document needs besides those (`open_blocks.closer_needed`).
     """
     following = lines_after(ctx, _COMPARED)
     if not following or ("\n" not in candidate.text and ctx.line_prefix.strip()):
@@ -34,6 +36,8 @@ def cut_suffix_overlap(candidate: Candidate, ctx: FimContext) -> Candidate | Non
         if len(rest) > len(following) - 1:
             continue  # the answer goes on past what we can compare: not a copy
         if i == 0:
+            if closer_needed(ctx, candidate.text):
+                return candidate  # one `}` below, two blocks open: the answer's is needed
             return None  # the whole answer is the lines that follow
         out = "\n".join(lines[:i]).rstrip()
         return replace(candidate, text=out) if out.strip() else None

@@ -13,6 +13,7 @@ from deepseek_fim.postprocess.candidate import (
     lines_after,
     lines_before,
 )
+from deepseek_fim.postprocess.open_blocks import stands_at_header_column
 
 _DEFAULT_UNIT = 4
 _UNIT_SAMPLE = 30
@@ -25,7 +26,8 @@ def normalize_indentation(candidate: Candidate, ctx: FimContext) -> Candidate | 
     repeated on the first line (``    `` + ``    if x:``), a first line at column 0 inside a body,
     every line shifted by one level, or a block written at column 0 after a header in an
     indented line. When the right column cannot be told from the lines around, only the
-    repeated indent is removed.
+    repeated indent is removed. A first line that closes or continues a block (``}``, ``end``,
+    ``else``) where the cursor already stands at that block's header column gets none added.
     """
     text = candidate.text
     lines = text.split("\n")
@@ -37,6 +39,8 @@ def normalize_indentation(candidate: Candidate, ctx: FimContext) -> Candidate | 
         # the column the answer starts at, and the lines around are not this line's block.
         return _strip_repeated(candidate, prefix, lines)
     first_indent = syntax.indent_of(lines[0])
+    if not first_indent and _dedents_to_cursor(ctx, lines[0]):
+        return candidate
     if "\t" in prefix + first_indent or any("\t" in syntax.indent_of(x) for x in lines[1:]):
         return _strip_repeated(candidate, prefix, lines)
     expected = _expected_column(ctx)
@@ -66,6 +70,13 @@ def normalize_indentation(candidate: Candidate, ctx: FimContext) -> Candidate | 
         return _strip_repeated(candidate, prefix, lines)
     out = "\n".join(new)
     return candidate if out == text else replace(candidate, text=out)
+
+
+def _dedents_to_cursor(ctx: FimContext, first: str) -> bool:
+    """A closer or ``else`` typed where the cursor stands at its header's column: add nothing."""
+    if not (syntax.is_closer_line(first) or syntax.continues_construct(first)):
+        return False
+    return stands_at_header_column(ctx, syntax.width(ctx.line_prefix))
 
 
 def _fits(first_column: int, next_column: int, first_opens: bool) -> bool:

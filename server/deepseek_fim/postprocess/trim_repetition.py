@@ -7,6 +7,7 @@ from dataclasses import replace
 from deepseek_fim import syntax
 from deepseek_fim.context import FimContext
 from deepseek_fim.postprocess.candidate import Candidate, lines_before
+from deepseek_fim.postprocess.open_blocks import closer_needed
 
 _LOOP = 3  # the same line this many times in a row: the model is looping
 
@@ -19,7 +20,8 @@ def trim_repetition(candidate: Candidate, ctx: FimContext) -> Candidate | None:
     answers only with a copy of the line above the cursor (dropped).
 
     Two equal lines inside an answer (``x += 1`` twice, then more code) and closing lines
-    (``}``, ``end``) are left alone.
+    (``}``, ``end``) are left alone; so is a closer-only answer equal to the line above when
+    the document still needs it (`open_blocks.closer_needed`).
     """
     lines = candidate.text.split("\n")
     # Line 0 continues the cursor line: compare the line it makes, with its indentation.
@@ -39,8 +41,9 @@ def trim_repetition(candidate: Candidate, ctx: FimContext) -> Candidate | None:
     out = "\n".join(lines[:keep]).rstrip() if keep < len(lines) else candidate.text
     content = [line.strip() for line in (ctx.line_prefix + out).split("\n") if line.strip()]
     above = lines_before(ctx, 1)
-    if content and above and all(line == above[0].strip() for line in content):
-        return None  # only the line above again
+    again = bool(content and above) and all(line == above[0].strip() for line in content)
+    if again and not closer_needed(ctx, out):
+        return None  # only the line above again (a `}`/`end` still needed is not a copy)
     if out == candidate.text:
         return candidate
     return replace(candidate, text=out) if out.strip() else None

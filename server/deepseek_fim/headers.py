@@ -83,12 +83,13 @@ _JULIA_LET = re.compile(r"^\s*let\b")
 
 def opens_block(line: str, language_id: str = "") -> bool:
     """True when ``line`` ends a block header in ``language_id`` (its body follows)."""
-    if syntax.opens_block(line):
-        return True
     language = language_id.lower()
     code = line.rstrip()
     if language in CSS_LANGUAGES:
-        return _css_selector(code)
+        # `margin:` waits for a value and `#main` is a selector, not a comment.
+        return _css_selector(code) or code.endswith(("{", "(", "["))
+    if syntax.opens_block(line):
+        return True
     code = syntax.strip_line_comment(code).rstrip()
     if language in ML_LANGUAGES and _ML_END.search(code):
         return True

@@ -18,6 +18,8 @@ from deepseek_fim import headers, syntax
 from deepseek_fim.context import FimContext
 from deepseek_fim.postprocess.candidate import lines_before
 
+# Languages whose blocks end with `end` (in the others, an `end` answer is never needed).
+END_LANGUAGES = frozenset(("ruby", "lua", "julia", "elixir", "crystal", "matlab", "octave"))
 # How many non-blank lines above the cursor are read for the enclosing headers.
 _ENCLOSING_LINES = 200
 # A line that starts a block closed by ``end`` (Ruby, Lua, Julia, Elixir, Crystal).
@@ -71,6 +73,8 @@ def closer_needed(ctx: FimContext, text: str) -> bool:
     before = document_lines_before(ctx)
     after = ctx.suffix.split("\n")
     if all(_END_WORD.match(line) for line in closers):
+        if ctx.language_id not in END_LANGUAGES:
+            return False
         return 0 < len(closers) <= _open_count(before, after, _end_balance)
     if any(_END_WORD.match(line) for line in closers):
         return False

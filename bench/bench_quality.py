@@ -78,7 +78,8 @@ def causes() -> dict[str, str]:
 
 
 def family(record: dict[str, Any]) -> str:
-    return LANGUAGE_FAMILIES.get(record["language"], record["language"])
+    language = str(record["language"])
+    return LANGUAGE_FAMILIES.get(language, language)
 
 
 def count(records: Iterable[dict[str, Any]], key: str) -> tuple[Counter[str], Counter[str]]:

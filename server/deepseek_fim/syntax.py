@@ -38,8 +38,8 @@ _MODIFIERS = (
 _HEADER_START = re.compile(
     rf"^\s*(?:{_MODIFIERS}\s+)*"
     r"(?:def|class|fn|fun|func|function|if|elif|elsif|else|unless|for|while|until|with|try|"
-    r"except|finally|match|switch|impl|struct|enum|trait|interface|object|protocol|extension|"
-    r"init|deinit|given|loop|catch|case|when|module|namespace|do|begin|macro|quote|defmodule|"
+    r"except|finally|match|switch|impl|struct|enum|trait|interface|"
+    r"loop|catch|case|when|module|namespace|do|begin|macro|quote|defmodule|"
     r"defp|defmacro|defimpl|defprotocol)\b(?![.\w]|\s*[=.,;)\]]|\s*:\s*\w)"
 )
 # Lines made only of closers, optionally followed by ``;``/``,``/``)`` runs (``});``), or a
@@ -69,8 +69,11 @@ def opens_block(line: str) -> bool:
 
 
 def starts_construct(line: str) -> bool:
-    """True when ``line`` begins with a keyword whose construct has a body (``def``, ``fn``...)."""
-    return bool(_HEADER_START.match(line))
+    """True when ``line`` begins with a keyword whose construct has a body (``def``, ``fn``...).
+
+    A line ended by ``;`` is a statement (``init();``, ``struct node;``), never a header.
+    """
+    return bool(_HEADER_START.match(line)) and not line.rstrip().endswith(";")
 
 
 def is_closer_line(line: str) -> bool:

@@ -158,13 +158,13 @@ def c_signature(code: str) -> bool:
 
 
 def js_method(code: str, *, bare_name: bool = False) -> bool:
-    """An object or class method's name with what shows it is one: ``async``/``get``/``set``/
-    ``static`` in front, or typed parameters (``area(r: number): number``).
+    """An object or class method's name, with what shows it is one.
 
-    ``bare_name``: a name alone (``greet``) counts too. It is a method in a Vue component's
-    ``methods`` object, but the first word of a statement or a field in a plain script or
-    class: asked for as a block there, while typing, it costs output tokens for nothing
-    (bench/bench_mode_tokens.py: +30% in JavaScript, +68% in TypeScript).
+    That is ``async``/``get``/``set``/``static`` in front, or typed parameters (``area(r:
+    number): number``). ``bare_name``: a name alone (``greet``) counts too. It is a method in a
+    Vue component's ``methods`` object, but the first word of a statement or a field in a plain
+    script or class: asked for as a block there, while typing, it costs output tokens for
+    nothing (bench/bench_mode_tokens.py measured +30% in JavaScript, +68% in TypeScript).
     """
     found = _JS_METHOD.match(code)
     if found is None or found.group("name") in _JS_STATEMENT_WORDS:

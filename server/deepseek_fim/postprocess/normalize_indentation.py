@@ -23,11 +23,13 @@ def normalize_indentation(candidate: Candidate, ctx: FimContext) -> Candidate | 
     """Indent every line of the answer for the block the cursor is in.
 
     Repairs indentation the model got wrong relative to the cursor: the cursor line's indent
-    repeated on the first line (``    `` + ``    if x:``), a first line at column 0 inside a body,
-    every line shifted by one level, or a block written at column 0 after a header in an
-    indented line. When the right column cannot be told from the lines around, only the
-    repeated indent is removed. A first line that closes or continues a block (``}``, ``end``,
-    ``else``) where the cursor already stands at that block's header column gets none added.
+    repeated on the first line (``    `` + ``    if x:``), a first line at column 0 inside a
+    body, every line shifted by one level, the lines after the first indented from column 0
+    instead of the cursor's column, or a block written at column 0 after a header in an indented
+    line. Tab-indented documents get tabs. When the right column cannot be told from the lines
+    around, only the repeated indent is removed. A first line that closes or continues a block
+    (``}``, ``end``, ``else``) where the cursor already stands at that block's header column
+    gets none added.
     """
     text = candidate.text
     lines = text.split("\n")
@@ -41,18 +43,18 @@ def normalize_indentation(candidate: Candidate, ctx: FimContext) -> Candidate | 
     first_indent = syntax.indent_of(lines[0])
     if not first_indent and _dedents_to_cursor(ctx, lines[0]):
         return candidate
-    if "\t" in prefix + first_indent or any("\t" in syntax.indent_of(x) for x in lines[1:]):
-        return _strip_repeated(candidate, prefix, lines)
     expected = _expected_column(ctx)
-    if expected is None or expected < len(prefix):
+    here = syntax.width(prefix)
+    if expected is None or expected < here:
         return _strip_repeated(candidate, prefix, lines)
-    effective = len(prefix) + len(first_indent)
+    tabs = _uses_tabs(ctx)
+    effective = here + syntax.width(first_indent)
     shift = expected - effective
     first_opens = syntax.opens_block(lines[0])
     others = [syntax.width(syntax.indent_of(x)) for x in lines[1:] if x.strip()]
-    head = " " * (expected - len(prefix)) + lines[0].lstrip(" ")
+    head = _indent(expected - here, tabs) + lines[0].lstrip(" \t")
     if not others:
-        return replace(candidate, text=head) if shift else candidate
+        return replace(candidate, text=head) if head != lines[0] else candidate
     unit = _indent_unit(ctx)
     only_first = _fits(expected, others[0], first_opens)
     all_lines = _fits(expected, others[0] + shift, first_opens) and min(others) + shift >= 0
@@ -60,16 +62,35 @@ def normalize_indentation(candidate: Candidate, ctx: FimContext) -> Candidate | 
         # Both read as a body: the one a single indentation step deeper is right.
         only_first = others[0] - expected == unit or others[0] + shift - expected != unit
     if only_first:
-        new = [head, *lines[1:]]
+        new = [head, *(_shifted(x, 0, tabs) for x in lines[1:])]
     elif all_lines:
-        new = [head, *(_shifted(x, shift) for x in lines[1:])]
+        new = [head, *(_shifted(x, shift, tabs) for x in lines[1:])]
     elif not first_opens and others[0] > expected and min(others) >= others[0]:
         # The first line sits right but the lines after it were pushed one level deeper.
-        new = [head, *(_shifted(x, expected - others[0]) for x in lines[1:])]
+        new = [head, *(_shifted(x, expected - others[0], tabs) for x in lines[1:])]
+    elif not first_indent and here and _fits(expected, others[0] + here, first_opens):
+        # The lines after the first were indented from column 0, not from the cursor's column.
+        new = [head, *(_shifted(x, here, tabs) for x in lines[1:])]
     else:
         return _strip_repeated(candidate, prefix, lines)
     out = "\n".join(new)
     return candidate if out == text else replace(candidate, text=out)
+
+
+def _uses_tabs(ctx: FimContext) -> bool:
+    """True when the document indents with tabs (the cursor line's or the nearest lines')."""
+    if "\t" in ctx.line_prefix:
+        return True
+    indents = [syntax.indent_of(x) for x in lines_before(ctx, _UNIT_SAMPLE)]
+    return any(x.startswith("\t") for x in indents if x)
+
+
+def _indent(column: int, tabs: bool) -> str:
+    """Whitespace reaching ``column`` (tabs count as `syntax.width` counts them)."""
+    if not tabs:
+        return " " * column
+    step = syntax.width("\t")
+    return "\t" * (column // step) + " " * (column % step)
 
 
 def _dedents_to_cursor(ctx: FimContext, first: str) -> bool:
@@ -84,11 +105,14 @@ def _fits(first_column: int, next_column: int, first_opens: bool) -> bool:
     return next_column > first_column if first_opens else next_column <= first_column
 
 
-def _shifted(line: str, shift: int) -> str:
+def _shifted(line: str, shift: int, tabs: bool) -> str:
+    """``line`` moved ``shift`` columns, its indentation written in the document's style."""
     if not line.strip():
         return line
-    indent = len(syntax.indent_of(line))
-    return " " * max(0, indent + shift) + line[indent:]
+    indent = syntax.indent_of(line)
+    if not shift and ("\t" in indent) == tabs:
+        return line
+    return _indent(max(0, syntax.width(indent) + shift), tabs) + line[len(indent) :]
 
 
 def _strip_repeated(candidate: Candidate, prefix: str, lines: list[str]) -> Candidate | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
-from deepseek_fim import syntax
+from deepseek_fim import headers, syntax
 from deepseek_fim.context import FimContext
 from deepseek_fim.postprocess.candidate import (
     Candidate,
@@ -43,14 +43,17 @@ def normalize_indentation(candidate: Candidate, ctx: FimContext) -> Candidate | 
     first_indent = syntax.indent_of(lines[0])
     if not first_indent and _dedents_to_cursor(ctx, lines[0]):
         return candidate
+    tabs = _uses_tabs(ctx)
+    if tabs is None or (not tabs and _has_tabs(prefix, lines)):
+        # Tabs mixed with spaces (a tab may be 8 columns there, or 4): no column is reliable.
+        return _strip_repeated(candidate, prefix, lines)
     expected = _expected_column(ctx)
     here = syntax.width(prefix)
     if expected is None or expected < here:
         return _strip_repeated(candidate, prefix, lines)
-    tabs = _uses_tabs(ctx)
     effective = here + syntax.width(first_indent)
     shift = expected - effective
-    first_opens = syntax.opens_block(lines[0])
+    first_opens = headers.opens_block(lines[0], ctx.language_id)
     others = [syntax.width(syntax.indent_of(x)) for x in lines[1:] if x.strip()]
     head = _indent(expected - here, tabs) + lines[0].lstrip(" \t")
     if not others:
@@ -65,11 +68,11 @@ def normalize_indentation(candidate: Candidate, ctx: FimContext) -> Candidate | 
         new = [head, *(_shifted(x, 0, tabs) for x in lines[1:])]
     elif all_lines:
         new = [head, *(_shifted(x, shift, tabs) for x in lines[1:])]
-    elif not first_opens and others[0] > expected and min(others) >= others[0]:
+    elif not first_opens and others[0] - expected >= unit and min(others) >= others[0]:
         # The first line sits right but the lines after it were pushed one level deeper.
         new = [head, *(_shifted(x, expected - others[0], tabs) for x in lines[1:])]
-    elif not first_indent and here and _fits(expected, others[0] + here, first_opens):
-        # The lines after the first were indented from column 0, not from the cursor's column.
+    elif first_opens and not first_indent and here and _fits(expected, others[0] + here, True):
+        # The header's body was indented from column 0, not from the cursor's column.
         new = [head, *(_shifted(x, here, tabs) for x in lines[1:])]
     else:
         return _strip_repeated(candidate, prefix, lines)
@@ -77,12 +80,18 @@ def normalize_indentation(candidate: Candidate, ctx: FimContext) -> Candidate | 
     return candidate if out == text else replace(candidate, text=out)
 
 
-def _uses_tabs(ctx: FimContext) -> bool:
-    """True when the document indents with tabs (the cursor line's or the nearest lines')."""
-    if "\t" in ctx.line_prefix:
-        return True
+def _uses_tabs(ctx: FimContext) -> bool | None:
+    """True when the document indents with tabs, False with spaces, None when it mixes them."""
     indents = [syntax.indent_of(x) for x in lines_before(ctx, _UNIT_SAMPLE)]
-    return any(x.startswith("\t") for x in indents if x)
+    indents = [x for x in [ctx.line_prefix, *indents] if x]
+    tabs = any("\t" in x for x in indents)
+    if tabs and any(x.startswith(" ") for x in indents):
+        return None
+    return tabs
+
+
+def _has_tabs(prefix: str, lines: list[str]) -> bool:
+    return "\t" in prefix or any("\t" in syntax.indent_of(x) for x in lines)
 
 
 def _indent(column: int, tabs: bool) -> str:
@@ -110,7 +119,7 @@ def _shifted(line: str, shift: int, tabs: bool) -> str:
     if not line.strip():
         return line
     indent = syntax.indent_of(line)
-    if not shift and ("\t" in indent) == tabs:
+    if not shift:
         return line
     return _indent(max(0, syntax.width(indent) + shift), tabs) + line[len(indent) :]
 
@@ -151,7 +160,8 @@ def _expected_column(ctx: FimContext) -> int | None:
     below = syntax.width(syntax.indent_of(after[0])) if after else None
     if syntax.opens_block(before[0]):
         if below is not None and below > above:
-            return below
+            # More than a step deeper, the line below is a continuation, not the body.
+            return below if below - above <= _indent_unit(ctx) else None
         if syntax.width(ctx.line_prefix) > above:
             return syntax.width(ctx.line_prefix)  # the editor indented the body already
         return above + _indent_unit(ctx)
@@ -166,6 +176,8 @@ def _expected_column(ctx: FimContext) -> int | None:
 
 def _indent_unit(ctx: FimContext) -> int:
     """The document's indentation step: the smallest indent difference between lines above."""
-    widths = [syntax.width(syntax.indent_of(x)) for x in lines_before(ctx, _UNIT_SAMPLE)]
+    # A block comment's ` * ` lines sit one column in: not an indentation step.
+    code = [x for x in lines_before(ctx, _UNIT_SAMPLE) if not x.lstrip().startswith("*")]
+    widths = [syntax.width(syntax.indent_of(x)) for x in code]
     steps = [abs(a - b) for a, b in itertools.pairwise(widths) if a != b]
     return min(steps) if steps else _DEFAULT_UNIT

@@ -175,7 +175,13 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="show each failing case")
     args = parser.parse_args()
     after = judge_after()
-    before = None if args.no_before else judge_before(args.before)
+    before = None
+    if not args.no_before:
+        try:
+            before = judge_before(args.before)
+        except subprocess.CalledProcessError as exc:
+            # A clone without that revision (a shallow CI checkout): judge this tree only.
+            print(f"({args.before} could not be judged: {exc.stderr!r}; this tree only)\n")
     if args.verbose:
         for case in load_cases(FIXTURES):
             ok, document = judge(case)

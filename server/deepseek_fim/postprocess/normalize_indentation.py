@@ -82,10 +82,11 @@ def normalize_indentation(candidate: Candidate, ctx: FimContext) -> Candidate | 
 
 def _uses_tabs(ctx: FimContext) -> bool | None:
     """True when the document indents with tabs, False with spaces, None when it mixes them."""
-    indents = [syntax.indent_of(x) for x in lines_before(ctx, _UNIT_SAMPLE)]
-    indents = [x for x in [ctx.line_prefix, *indents] if x]
+    # A block comment's ` * ` lines add a space to the tabs: not a mixture.
+    code = [x for x in lines_before(ctx, _UNIT_SAMPLE) if not x.lstrip().startswith("*")]
+    indents = [x for x in [ctx.line_prefix, *map(syntax.indent_of, code)] if x]
     tabs = any("\t" in x for x in indents)
-    if tabs and any(x.startswith(" ") for x in indents):
+    if tabs and any(" " in x for x in indents):
         return None
     return tabs
 

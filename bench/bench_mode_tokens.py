@@ -46,6 +46,7 @@ SOURCES: dict[str, list[tuple[Path, str]]] = {
     "css": [(CACHE / "code-server" / "node_modules", "*.css"), (Path("/usr/share"), "*.css")],
     "lua": [(CACHE, "*.lua")],
 }
+_ANSWER_CHARS = 4000
 # Minified or generated files are not what anyone types.
 _MAX_MEAN_LINE = 100
 
@@ -57,7 +58,8 @@ class Place:
     language: str
     prefix: str  # the cursor line before the cursor
     suffix: str  # the cursor line after it (empty: not typed yet)
-    rest: str  # the file from the cursor on
+    text: str  # the whole file (shared by its places, not copied)
+    offset: int  # where the cursor is in it
     at_line_end: bool
 
 
@@ -96,13 +98,15 @@ def places(language: str, path: Path) -> list[Place]:
                 end = col == len(line)
                 word_end = line[col - 1].isalnum() and (end or not line[col].isalnum())
                 if end or word_end:
-                    out.append(Place(language, line[:col], "", text[offset + col :], end))
+                    out.append(Place(language, line[:col], "", text, offset + col, end))
         offset += len(line) + 1
     return out
 
 
-def output_tokens(mode: str, rest: str) -> int:
+def output_tokens(mode: str, place: Place) -> int:
     """The oracle's answer for ``mode``: cut at the mode's stop, capped at its output tokens."""
+    # The cap is a few hundred tokens: a few thousand characters are all it can reach.
+    rest = place.text[place.offset : place.offset + _ANSWER_CHARS]
     stop = rest.find(STOPS[mode])
     answer = rest if stop < 0 else rest[:stop]
     return min(estimate_tokens(answer), CAPS[mode])
@@ -156,8 +160,8 @@ def main() -> None:
             old = new = switched = unswitched = 0
             for place, old_mode in chosen:
                 new_mode = completion_mode(place.prefix, place.suffix, place.language)
-                old += output_tokens(old_mode, place.rest)
-                new += output_tokens(new_mode, place.rest)
+                old += output_tokens(old_mode, place)
+                new += output_tokens(new_mode, place)
                 switched += old_mode != "block" and new_mode == "block"
                 unswitched += old_mode == "block" and new_mode != "block"
             rows[f"{where} {language}"] = {

@@ -31,6 +31,25 @@ from deepseek_fim import syntax
 
 ROOT = Path(__file__).resolve().parents[1]
 _MAX_BLOCK_LINES = 8
+# The windows hold about 768 + 256 tokens: a few thousand characters on each side are enough
+# (and keep 8,000 cases small).
+_KEEP_CHARS = 12000
+
+
+def _tail(before: str) -> str:
+    """The document before the cursor, from a line well above the prompt window's reach."""
+    if len(before) <= _KEEP_CHARS:
+        return before
+    cut = before.find("\n", len(before) - _KEEP_CHARS)
+    return before[cut + 1 :] if cut >= 0 else before
+
+
+def _head(after: str) -> str:
+    """The document after the answer, to a line well past the suffix window's reach."""
+    if len(after) <= _KEEP_CHARS:
+        return after
+    cut = after.rfind("\n", 0, _KEEP_CHARS)
+    return after[:cut] if cut > 0 else after
 
 
 def answers(text: str, rng: random.Random, per_file: int) -> list[tuple[str, str, str]]:
@@ -79,7 +98,7 @@ def answers(text: str, rng: random.Random, per_file: int) -> list[tuple[str, str
             end = offsets[last] + len(lines[last])
         answer = text[cursor:end]
         if answer.strip():
-            out.append((text[:cursor], answer, text[end:]))
+            out.append((_tail(text[:cursor]), answer, _head(text[end:])))
     return out
 
 

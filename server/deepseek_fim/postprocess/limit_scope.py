@@ -18,7 +18,8 @@ def limit_scope(candidate: Candidate, ctx: FimContext) -> Candidate | None:
     The block's column is the cursor line's (after a header: the header's, so the body is what
     is deeper). The answer ends before the first line that dedents below it, or, after a header,
     that comes back to it; a line that only closes the block (``}``, ``end``, ``});``) is kept
-    as its last line, and ``else``/``except``/``catch`` lines continue the construct; so does
+    as its last line, and ``else``/``except``/``catch`` lines (and ML's ``|`` arms) continue the
+    construct; so does
     a header's ``{`` on the line after it (Allman style). Brackets
     tell the same where indentation is flat: the line whose closer takes the bracket depth
     below where the answer started is the last one.
@@ -49,7 +50,7 @@ def limit_scope(candidate: Candidate, ctx: FimContext) -> Candidate | None:
             allman = False
             continue
         allman = False
-        if syntax.continues_construct(line) and at <= column:
+        if (syntax.continues_construct(line) or _ml_arm(line, ctx)) and at <= column:
             depth = max(0, depth + final)  # `} else {` closes and reopens the same block
             continue
         if depth + lowest < 0:
@@ -66,3 +67,11 @@ def limit_scope(candidate: Candidate, ctx: FimContext) -> Candidate | None:
     if out == candidate.text:
         return candidate
     return replace(candidate, text=out) if out.strip() else None
+
+
+def _ml_arm(line: str, ctx: FimContext) -> bool:
+    """An F#/OCaml/Haskell ``| pattern -> value`` arm, which continues its ``match``.
+
+    Arms often sit at the ``match``'s own column, where another line would end the block.
+    """
+    return ctx.language_id in headers.ML_LANGUAGES and line.lstrip().startswith("|")

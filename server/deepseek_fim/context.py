@@ -17,9 +17,8 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
-from deepseek_fim import syntax
+from deepseek_fim import modes, syntax
 from deepseek_fim.languages import comment_line
 from deepseek_fim.tokens import estimate_line_tokens, estimate_tokens_float
 
@@ -27,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 # line: the rest of the cursor line; next: the rest of a finished line, or the line after it;
 # block: several lines (a body, a header's block, an empty line's statements).
-Mode = Literal["line", "next", "block"]
+Mode = modes.Mode
 
 # Window budgets (the settings prefixTokens / suffixTokens): the prefix holds about 75 lines of
 # typical code (the enclosing function and what is above it); the suffix about 25.
@@ -38,9 +37,6 @@ DEFAULT_GRID_LINES = 32
 KEEP_START_SLACK = 1.25
 # How far up a blank cursor line looks for the indentation of the code it belongs to.
 _BLOCK_LOOKBACK_LINES = 8
-_CLOSERS = ")]}"
-# The last character of a line that reads as a finished statement or item.
-_FINISHED = frozenset(";,)]}\"'`")
 # A single line longer than the whole budget (minified code) is cut by characters.
 _CHARS_PER_TOKEN_FLOOR = 2
 
@@ -65,36 +61,8 @@ class FimContext:
 
 
 def completion_mode(line_prefix: str, line_suffix: str, language_id: str = "") -> Mode:
-    """How much text to ask for, decided from the code around the cursor.
-
-    ``block`` on an empty line, where the cursor ends a block header (``{``, ``(``, ``:``,
-    ``=>``, ``then``, ``do``) with only closers after it, or at the end of a line that starts a
-    construct with a body (a signature, ``if``, ``for``...); ``next`` at the end of a finished
-    line (the answer may be the line after it); ``line`` elsewhere.
-    """
-    after = line_suffix.strip()
-    before = line_prefix.rstrip()
-    if not before and not after:
-        return "block"
-    if not all(ch in _CLOSERS for ch in after if not ch.isspace()):
-        return "line"
-    if syntax.opens_block(before):
-        return "block"
-    if after:
-        return "line"
-    if syntax.starts_construct(before):
-        return "block"
-    if before[-1] in _FINISHED or _finished_entry(before, language_id):
-        return "next"
-    return "line"
-
-
-def _finished_entry(line: str, language_id: str) -> bool:
-    """A YAML/TOML ``key: value`` (``key = value``) line: the next entry may follow."""
-    if language_id in ("yaml", "toml", "ini", "properties"):
-        key, sep, value = line.partition(":" if language_id == "yaml" else "=")
-        return bool(sep and key.strip() and value.strip())
-    return False
+    """How much text to ask for, decided from the code around the cursor (see `modes.py`)."""
+    return modes.completion_mode(line_prefix, line_suffix, language_id)
 
 
 def _clamp(lines: Sequence[str], line: int, col: int) -> tuple[int, int, str]:

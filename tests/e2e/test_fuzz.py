@@ -538,9 +538,23 @@ def test_fuzzed_messages(fuzz_run: Run, initial: str, ops: list[tuple[Any, ...]]
     run.tally.log_lines = len(lines)
     tracebacks = [i for i, line in enumerate(lines) if "Traceback" in line]
     assert not tracebacks, "\n".join(lines[max(tracebacks[0] - 2, 0) : tracebacks[0] + 30])
-    assert len(new_lines) <= malformed, (malformed, new_lines)
-    assert len(warnings_sent(run)) - warnings_before <= malformed
+    # Lines about the messages themselves (the JSON-RPC edge, pygls): at most one each. Other
+    # lines depend on timing, not on the input (a connection pool found stuck under load).
+    about_messages = [
+        line for line in new_lines if not any(marker in line for marker in TIMING_LOG_LINES)
+    ]
+    assert len(about_messages) <= malformed, f"{malformed} malformed:\n" + "\n".join(new_lines)
+    warned = [
+        m["params"]["message"]
+        for m in warnings_sent(run)[warnings_before:]
+        if not any(marker in m["params"]["message"] for marker in TIMING_LOG_LINES)
+    ]
+    assert len(warned) <= malformed, warned
     run.tally.sequences += 1
+
+
+# Log lines of the server that follow from timing, not from a message (found inside a line).
+TIMING_LOG_LINES = ("deepseek_fim.deepseek.client: the HTTP connection pool was stuck",)
 
 
 def log_lines(run: Run) -> list[str]:

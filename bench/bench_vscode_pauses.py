@@ -61,6 +61,7 @@ from bench_editor_pauses import (
     gap_before,
     key_events,
     oracle_fake,
+    pause_place,
     print_table,
     regions,
     summarize,
@@ -84,7 +85,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
 class Waits:
     """Seconds from a key to the fake receiving the request it caused, by kind of place."""
 
-    no_wait: list[float]  # the server sends at once (line start, opener, keyword, after accept)
+    no_wait: list[float]  # the server sends at once (line start or end, opener, keyword, accept)
     mid_word: list[float]  # anywhere else (mostly inside a word): the server waits there
 
 
@@ -120,7 +121,7 @@ def plan_for(
 
 
 def run_region(config: str, region: Region, args: argparse.Namespace, waits: Waits) -> RunResult:
-    result = RunResult(f"{config} vscode", region.name)
+    result = RunResult(f"{config} vscode", region.name, chars=len(region.text))
     with (
         tempfile.TemporaryDirectory(prefix="bench-vscode-") as tmp,
         oracle_fake(region, args) as fake,
@@ -142,8 +143,16 @@ def run_region(config: str, region: Region, args: argparse.Namespace, waits: Wai
         artifacts.mkdir(parents=True, exist_ok=True)
         (artifacts / f"{config}-{region.name}.json").write_text(json.dumps(typed, indent=1))
         fim = fake.fim_requests()
+    accepted_at = {k["offset"]: k["accept"] for k in typed["keys"]}  # the key that got there
     result.pauses = [
-        Pause(p["gap_s"], p["ghost"], p["correct"], p["latency_ms"]) for p in typed["pauses"]
+        Pause(
+            p["gap_s"],
+            p["ghost"],
+            p["correct"],
+            p["latency_ms"],
+            pause_place(region, p["offset"], accepted_at.get(p["offset"], False)),
+        )
+        for p in typed["pauses"]
     ]
     result.accepts = typed["accepts"]
     result.accepted_chars = typed["accepted_chars"]
@@ -187,7 +196,8 @@ def collect_waits(
         at, offset, accept = before[-1]
         text = region.original[: region.start] + region.text[:offset]
         line_prefix = text[text.rfind("\n") + 1 :]
-        kind = "accept" if accept else pause_kind(line_prefix)
+        # The typist always types at the end of its line: nothing follows the cursor there.
+        kind = "accept" if accept else pause_kind(line_prefix, "")
         (waits.mid_word if kind == "other" else waits.no_wait).append(entry["started"] - at)
 
 

@@ -54,6 +54,11 @@ class FakeConfig:
     # (temperature 0: asked again after the user typed the start of its answer, it answers the
     # rest of the same answer).
     oracle_errors: str = "place"
+    # Answer like a model: the oracle's lines (right or wrong as above), then the rest of the
+    # true continuation up to where the request's suffix begins, cut at the request's stop
+    # strings or `max_tokens` (a `block` request runs on and is billed for all of it). Without
+    # it the answer ends after `oracle_lines` lines.
+    oracle_run_on: bool = False
     # A prompt's prefix units become cache hits only this long after a request first sent them
     # (DeepSeek builds its cache within seconds); 0 makes them hits for the very next request.
     cache_build_ms: float = 0.0
@@ -179,6 +184,7 @@ _COERCERS: dict[str, Callable[[Any], Any]] = {
     "oracle_accuracy": _fraction,
     "oracle_seed": _count,
     "oracle_errors": _oracle_errors,
+    "oracle_run_on": _flag,
     "cache_build_ms": _number,
 }
 

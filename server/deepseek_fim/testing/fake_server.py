@@ -481,10 +481,13 @@ def _answer(config: FakeConfig, body: FimBody) -> str:
     found = locate(texts, body.prompt, body.suffix) if texts else None
     if found is None:
         return config.completion
-    answer = first_lines(texts[found.text][found.cursor : found.end], config.oracle_lines)
+    middle = texts[found.text][found.cursor : found.end]
+    answer = first_lines(middle, config.oracle_lines)
     at = last_word_end(found, answer) if config.oracle_errors == "word" else found.cursor
     right = is_right(found, config.oracle_accuracy, config.oracle_seed, at=at)
-    return answer if right else spoil(answer)
+    # Run on: the model writes on to where the suffix begins; stops and max_tokens cut it later.
+    run_on = middle[len(answer) :] if config.oracle_run_on else ""
+    return (answer if right else spoil(answer)) + run_on
 
 
 def _bearer_key(request: HttpRequest) -> str | None:

@@ -54,10 +54,11 @@ class FakeConfig:
     # (temperature 0: asked again after the user typed the start of its answer, it answers the
     # rest of the same answer).
     oracle_errors: str = "place"
-    # Answer like a model: the oracle's lines (right or wrong as above), then the rest of the
-    # true continuation up to where the request's suffix begins, cut at the request's stop
-    # strings or `max_tokens` (a `block` request runs on and is billed for all of it). Without
-    # it the answer ends after `oracle_lines` lines.
+    # Bill like a model: past the oracle's lines the model writes on (the rest of the true
+    # continuation up to where the request's suffix begins) until the request's stop strings or
+    # `max_tokens`, and every output token of it is billed (a `block` request pays for up to
+    # `max_tokens`); the text sent is still the oracle's lines, what post-processing would keep
+    # of such an answer. Without it only the oracle's lines are billed.
     oracle_run_on: bool = False
     # A prompt's prefix units become cache hits only this long after a request first sent them
     # (DeepSeek builds its cache within seconds); 0 makes them hits for the very next request.

@@ -4,13 +4,13 @@ The debounce exists because a request sent while the user is still typing is was
 aborted by the next key, and DeepSeek may bill its prompt); every millisecond of it is also a
 millisecond the user waits at a real pause. Typists pause at the start of a line, after an
 opening bracket, a colon, a comma or `=`, after a keyword and a space, and after accepting a
-suggestion: there is no wait. Most pauses come at the end of a line, after its last word,
-before Enter (the user thinks about the next line): there is no wait either, because a request
-there is not wasted if the user types on: its answer (the rest of the line, or the next line)
-answers the characters typed into it, and the request in flight is waited for, not aborted
-(reuse.py). Elsewhere (inside a word with text after the cursor, after an operator, a dot, a
-closing bracket) the whole `debounceMs` applies: measured with bench/bench_editor_pauses.py, a
-shorter wait there mostly sent requests that the next key aborted.
+suggestion: there is no wait. Most pauses come at the end of a line, before Enter (the user
+thinks about the next line): there is no wait either, because a request there is not wasted if
+the user types on: its answer (the rest of the line, or the next line) answers the characters
+typed into it, and the request in flight is waited for, not aborted (reuse.py). Elsewhere
+(inside a line: inside a word, after an operator, a dot, a closing bracket, with text after the
+cursor) the whole `debounceMs` applies: measured with bench/bench_editor_pauses.py, a shorter
+wait there mostly sent requests that the next key aborted.
 
 Pure functions of the text before the cursor; the service decides when a suggestion was just
 accepted.
@@ -49,23 +49,22 @@ _LAST_WORD = re.compile(r"([A-Za-z_]\w*) $")
 def pause_kind(line_prefix: str, line_suffix: str | None = None) -> str:
     """Name the place of the cursor: line-start, line-end, opener, keyword or other.
 
-    `line-end`: after a word character with nothing but blanks after the cursor on its line
-    (None: the text after the cursor is not known, never a line end).
+    `line-end`: with nothing but blanks after the cursor on its line, after a word, a closer,
+    an operator (None: the text after the cursor is not known, never a line end).
     """
     if not line_prefix.strip():
         return "line-start"
     last = line_prefix[-1]
+    line_end = line_suffix is not None and at_line_end(line_suffix)
     if last.isalnum() or last == "_":
-        if line_suffix is not None and at_line_end(line_suffix):
-            return "line-end"
-        return "other"  # inside a word
+        return "line-end" if line_end else "other"  # inside a word
     before = line_prefix[:-1] if last == " " else line_prefix
     if before and before[-1] in OPENERS:
         return "opener"
     word = _LAST_WORD.search(line_prefix)
     if word is not None and word.group(1) in KEYWORDS:
         return "keyword"
-    return "other"
+    return "line-end" if line_end else "other"
 
 
 def at_line_end(line_suffix: str) -> bool:
@@ -82,7 +81,8 @@ def line_end_mode(mode: Mode, line_prefix: str, line_suffix: str) -> Mode:
     both. Its answer may start on the next line, so Enter typed into it is answered with no new
     request (reuse.py).
     """
-    if mode == "line" and pause_kind(line_prefix, line_suffix) == "line-end":
+    word_end = line_prefix[-1:].isalnum() or line_prefix[-1:] == "_"
+    if mode == "line" and word_end and pause_kind(line_prefix, line_suffix) == "line-end":
         return "next"
     return mode
 

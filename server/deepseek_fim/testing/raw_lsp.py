@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from deepseek_fim.testing.lsp_session import SERVER_COMMAND
@@ -30,11 +30,12 @@ class RawServer:
         env: Mapping[str, str],
         configuration: Any = None,
         stderr: IO[bytes] | int = subprocess.DEVNULL,
+        command: Sequence[str] = SERVER_COMMAND,
     ) -> None:
         """Start the server with env added to this process's environment."""
         self.configuration = configuration
         self.process = subprocess.Popen(  # noqa: S603 - our own server, fixed command
-            SERVER_COMMAND,
+            list(command),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=stderr,

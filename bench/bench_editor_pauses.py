@@ -139,18 +139,29 @@ def body_region(module: ModuleType, function: str) -> Region:
     return Region(name, f"{module.__name__.replace('.', '_')}.py", original, start, text)
 
 
-def regions(count: int, quick: bool) -> list[Region]:
+def regions(count: int, quick: bool, kind: str = "functions") -> list[Region]:
+    """The regions to type: function bodies, or method bodies of long classes (`methods`: the
+    text after the cursor runs on through the class, so the suffix has something to cost)."""
     import fnmatch
+    import ipaddress
     import json.encoder
+    import pprint
     import statistics as stats_module
     import textwrap
 
-    chosen = [
-        body_region(fnmatch, "filter"),
-        body_region(json.encoder, "py_encode_basestring_ascii"),
-        body_region(stats_module, "median"),
-        body_region(textwrap, "indent"),
-    ][:count]
+    if kind == "methods":
+        chosen = [
+            body_region(textwrap, "_fix_sentence_endings"),
+            body_region(pprint, "_pprint_counter"),
+            body_region(ipaddress, "_parse_hextet"),
+        ][:count]
+    else:
+        chosen = [
+            body_region(fnmatch, "filter"),
+            body_region(json.encoder, "py_encode_basestring_ascii"),
+            body_region(stats_module, "median"),
+            body_region(textwrap, "indent"),
+        ][:count]
     if quick:
         # The first three lines of the first body; the rest of the body stays in the file.
         first = chosen[0]
@@ -773,6 +784,13 @@ def print_table(summaries: list[Summary]) -> None:
 
 def add_typist_arguments(parser: argparse.ArgumentParser) -> None:
     """The typist's seed and the oracle fake's options (also the VS Code bench's)."""
+    parser.add_argument("--regions", type=int, default=3)
+    parser.add_argument(
+        "--region-set",
+        choices=("functions", "methods"),
+        default="functions",
+        help="function bodies from the standard library, or method bodies of long classes",
+    )
     parser.add_argument("--seed", type=int, default=10)
     parser.add_argument("--latency-ms", type=float, default=300)
     parser.add_argument("--cache-build-ms", type=float, default=2000)
@@ -814,14 +832,13 @@ def main() -> None:
         type=Path,
         help="a checkout of the previous version, with its own .venv (./scripts/setup)",
     )
-    parser.add_argument("--regions", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=1)
     add_typist_arguments(parser)
     parser.add_argument("--json", help="write every run's figures to this file")
     args = parser.parse_args()
     names = args.configs or ("previous," if args.previous else "") + "default,naive"
     chosen = configs(args.versions.split(","), names.split(","), args.previous)
-    todo = regions(args.regions, args.quick)
+    todo = regions(args.regions, args.quick, args.region_set)
     runs: dict[str, list[RunResult]] = {c.label: [] for c in chosen}
     # Interleaved: each region is typed by every configuration before the next region, so
     # that the load of this shared machine falls on all of them alike.

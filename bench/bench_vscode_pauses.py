@@ -215,7 +215,6 @@ def main() -> None:
         "--quick", action="store_true", help="three lines of one region (smoke run)"
     )
     parser.add_argument("--configs", default="default")
-    parser.add_argument("--regions", type=int, default=3)
     add_typist_arguments(parser)
     parser.add_argument(
         "--previous-vsix",
@@ -238,7 +237,7 @@ def main() -> None:
         raise SystemExit(f"unknown configurations {unknown}; known: {sorted(CONFIGS)}")
     if not VSIX.exists():
         raise SystemExit(f"{VSIX} is missing: run `npm run package` in {EXT_DIR}")
-    todo = regions(args.regions, args.quick)
+    todo = regions(args.regions, args.quick, args.region_set)
     runs: dict[str, list[RunResult]] = {f"{n} vscode": [] for n in names}
     waits = {f"{n} vscode": Waits([], []) for n in names}
     for region in todo:

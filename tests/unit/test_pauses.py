@@ -76,8 +76,8 @@ def test_the_editors_own_wait_is_taken_off_not_added() -> None:
     [
         ("    retur", "", "line-end"),
         ("    total = a", "  ", "line-end"),
-        ("    call()", "", "line-end"),
-        ("    self.", "", "line-end"),
+        ("    call()", "", "other"),  # after a closer or an operator: the wait stays
+        ("    self.", "", "other"),
         ("    retur", ")", "other"),  # text after the cursor: inside the line
         ("    self.", "x()", "other"),
         ("    call(", "", "opener"),
@@ -93,7 +93,7 @@ def test_a_line_end_is_known_from_the_text_after_the_cursor(
 
 def test_no_wait_at_a_line_end() -> None:
     assert pause_delay("    retur", 0.25, line_suffix="") == 0.0
-    assert pause_delay("    self.", 0.25, line_suffix="") == 0.0
+    assert pause_delay("    self.", 0.25, line_suffix="") == 0.25
     assert pause_delay("    retur", 0.25, line_suffix=")") == 0.25
     assert pause_delay("    retur", 0.25) == 0.25  # the text after the cursor not known
 

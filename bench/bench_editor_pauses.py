@@ -12,10 +12,16 @@ asked again after the user typed the start of its answer, answers the rest of th
 `--oracle-errors place` draws anew at every cursor position instead (the table before this
 option existed): there, asking again one key later is a fresh chance to be right.
 
-A seeded typist retypes regions of real Python (function bodies from the standard library) into
-the file they were cut from, at a human cadence: 50-290 ms between keys; pauses of 0.3-1.6 s
-after a line break, often after `:`/`(`/`,`/`=`/brackets and after a keyword and a space, now and
-then inside a word, and after accepting a suggestion. Enter types the line break and the next
+The fake answers like a model at each stop (`--oracle-run-on`, the default): past the oracle's
+lines the model writes on to the request's stop or `max_tokens`, and all of it is billed (a
+`block` request pays for up to 192 tokens), while the text sent stays the oracle's lines.
+
+A seeded typist retypes regions of real Python (function bodies from the standard library, or
+with `--region-set methods` method bodies of long classes, where the text after the cursor runs
+on through the class) into the file they were cut from, at a human cadence: 50-290 ms between
+keys; pauses of 0.4-1.5 s at 60% of the line ends before Enter, of 0.3-1.6 s after a line
+break, often after `:`/`(`/`,`/`=`/brackets and after a keyword and a space, now and then
+inside a word, and after accepting a suggestion. Enter types the line break and the next
 line's indentation at once, as an auto-indenting editor does. At the end of every pause the
 typist looks: when the ghost text is exactly the start of what it was going to type, it presses
 Tab; otherwise it types on. The buffer must equal the original file at the end.
@@ -26,8 +32,12 @@ Printed per configuration (each on the same regions and cadence, back to back in
   the pauses that got one (p25-p75 beside it);
 - the share of pauses with such ghost text on screen when the typist went on;
 - FIM requests sent, and aborted after they were sent (the client went away before the answer);
-- tokens (cache hit + miss + output, as the fake billed them) per hour of typing;
-- the prompt cache-hit ratio; tokens per accepted character.
+- tokens (cache hit + miss + output, as the fake billed them) per hour of typing, and USD per
+  hour at DeepSeek V3.2 list prices (per 1M tokens: hit 0.028, miss 0.28, output 0.42);
+- the prompt cache-hit ratio; full-price tokens (miss + output) and all tokens per accepted
+  character; the share of the region's characters that came from accepts;
+- the pauses apart by kind: at a line end before Enter, after Enter, after an opener or a
+  keyword, after an accept, elsewhere (mostly inside a word).
 The range across regions is shown in brackets. Configurations: `default` (the plugin's and the
 server's defaults), `naive` (a client in editor_pauses.lua that asks at every keystroke and
 clears what is shown at every key; the server's debounce is 0) and, with `--previous DIR`,
@@ -36,8 +46,9 @@ clears what is shown at every key; the server's debounce is 0) and, with `--prev
 
 Usage: bench_editor_pauses.py [--quick] [--versions 0.12,0.11] [--configs default,naive]
          [--previous DIR]
-         [--regions N] [--repeat N] [--seed N] [--latency-ms 300] [--cache-build-ms 2000]
-         [--oracle-lines 1] [--oracle-accuracy 0.6] [--oracle-errors word|place] [--json FILE]
+         [--regions N] [--region-set functions|methods] [--repeat N] [--seed N]
+         [--latency-ms 300] [--cache-build-ms 2000] [--oracle-lines 1] [--oracle-accuracy 0.6]
+         [--oracle-errors word|place] [--no-oracle-run-on] [--json FILE]
 Needs the editors (clients/neovim/scripts/install-nvim.sh; DEEPSEEK_FIM_CACHE says where) and
 takes about 2 minutes per configuration and region set (`--quick`: one short region).
 """
@@ -760,10 +771,7 @@ def print_table(summaries: list[Summary]) -> None:
             lambda s: f"{s.accepts} / {s.accepted_chars} / {s.typed_keys}",
         ),
         ("buffers equal to the file at the end", lambda s: f"{s.buffers_ok} of {s.runs}"),
-        *(
-            (f"{kind}: median to ghost, share with one", kind_row(kind))
-            for kind in PAUSE_KINDS
-        ),
+        *((f"{kind}: median to ghost, share with one", kind_row(kind)) for kind in PAUSE_KINDS),
         (
             "answered by one in flight / recent answer / prefetch (used of sent)",
             lambda s: s.reuse,

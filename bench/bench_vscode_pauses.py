@@ -9,8 +9,10 @@ Tab when the ghost text is exactly the start of what it was going to type; the s
 equal the original.
 
 Printed: the rows of bench_editor_pauses.py (median pause to visible ghost, pauses with a ghost,
-requests sent/aborted, tokens per hour, cache-hit ratio, tokens per accepted character, whether
-the file ended equal to the original), then where the time before a request goes: from a key
+requests sent/aborted, tokens and USD per hour, cache-hit ratio, full-price and all tokens per
+accepted character, characters from accepts, whether the file ended equal to the original, the
+pause kinds apart: line end before Enter, after Enter, opener/keyword, after accept, other),
+then where the time before a request goes: from a key
 to the fake receiving the request it caused, at places where the server does not wait (line
 start, after an opener or a keyword, after an accept) and elsewhere, mostly in the middle of a
 word (the server waits there: `debounceMs`, or what the user's cadence says, pauses.py and
@@ -24,6 +26,7 @@ extension: `--previous-vsix FILE`, e.g. built from main, and with `--previous DI
 that checkout's .venv).
 
 Usage: bench_vscode_pauses.py [--quick] [--configs previous,default,debounce0] [--regions N]
+         [--region-set functions|methods] [--no-oracle-run-on]
          [--previous-vsix FILE] [--previous DIR] [--oracle-errors word|place]
          [--seed N] [--latency-ms 300] [--cache-build-ms 2000] [--oracle-lines 1]
          [--oracle-accuracy 0.6] [--json FILE]

@@ -80,9 +80,9 @@ def line_end_mode(mode: Mode, line_prefix: str, line_suffix: str) -> Mode:
 
     There the user either types on (the answer's first line is the rest of the line, as a
     `line` answer would be) or stops to think about the next line and presses Enter: a `line`
-    request (stop "\n") can answer only the first, a `next` request (stop at a blank line)
-    both. Its answer may start on the next line, so Enter typed into it is answered with no new
-    request (reuse.py).
+    request (it stops at the line break) can answer only the first, a `next` request (it stops
+    at a blank line) both. Its answer may start on the next line, so Enter typed into it is
+    answered with no new request (reuse.py).
     """
     if mode == "line" and pause_kind(line_prefix, line_suffix) == "line-end":
         return "next"

@@ -48,9 +48,7 @@ async def test_after_a_keyword_or_an_opener_it_goes_out_at_once(server_env, fake
         await session.stop()
 
 
-async def test_at_the_end_of_a_line_after_a_word_it_goes_out_at_once_in_next_mode(
-    server_env, fake
-):
+async def test_at_the_end_of_a_line_after_a_word_it_goes_out_at_once_in_next_mode(server_env, fake):
     # Most pauses come here, before Enter; typing on is answered from the same answer.
     session = await Session.start(server_env, LONG_DEBOUNCE)
     try:

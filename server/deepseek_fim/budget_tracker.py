@@ -41,6 +41,7 @@ from deepseek_fim.deepseek import (
     ConnectionFailed,
     DeepSeekError,
     NoApiKey,
+    Unreachable,
     Usage,
 )
 from deepseek_fim.settings import Settings
@@ -63,6 +64,8 @@ def error_kind(exc: DeepSeekError) -> ErrorKind | None:
     """Map a client error to the state machine's input (None: the error changes no state)."""
     if isinstance(exc, ApiTimeout):
         return "timeout"
+    if isinstance(exc, Unreachable):
+        return "unreachable"
     if isinstance(exc, ConnectionFailed):
         return "connection"
     if isinstance(exc, NoApiKey):
@@ -94,6 +97,8 @@ class BudgetTracker:
         self._configure_tables(settings)
         self._document_state: str | None = None
         self._document_message: str | None = None
+        # What context from other files went into the last prompt, for the tooltip.
+        self._context_text: str | None = None
         self._balance: BalanceView | None = None
         self._balance_checked_at: Any = None
         self._active_since_balance = False
@@ -173,6 +178,11 @@ class BudgetTracker:
         """True if the budget state allows a request now."""
         self._active_since_balance = True
         return self._state.may_send()
+
+    def wait_before_send(self) -> float | None:
+        """Seconds (of the budget's clock) before a request may be sent; None: not now."""
+        self._active_since_balance = True
+        return self._state.wait_before_send()
 
     def balance_check_due(self) -> bool:
         """Whether `GET /user/balance` should be called now (start, after 402, every 10 min).
@@ -443,7 +453,15 @@ class BudgetTracker:
         )
         if self._document_message and payload["state"] == self._document_state:
             payload["message"] = self._document_message
+        if self._context_text is not None:
+            payload["tooltip"] += f"\nContext of the last prompt: {self._context_text}"
         return payload
+
+    def set_context(self, text: str | None) -> None:
+        """Say in the tooltip what context went into the last prompt (files and tokens)."""
+        if text != self._context_text:
+            self._context_text = text
+            self._on_change()
 
     def status_payload(self, extra_session: dict[str, Any] | None = None) -> dict[str, Any]:
         """The `deepseekFim/status` payload: the budget plus session stats and the per-day table."""

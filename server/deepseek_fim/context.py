@@ -1,13 +1,14 @@
 """The FIM prompt and suffix for a cursor in a document, under token budgets.
 
-The prompt is ``[snippets][header][prefix window]<cursor>``, then the suffix. DeepSeek's prefix
+The prompt is ``[context][header][prefix window]<cursor>``, then the suffix. DeepSeek's prefix
 cache hits only a prompt beginning that is byte-identical to one sent seconds before, counted in
 64-token units from token 0, so the prompt is ordered from the most stable part to the least:
-the other buffers' snippets (in a fixed order; they change only when those buffers' heads do),
-the path header, then the prefix window, which starts on a line taken from a grid so that
-consecutive keystrokes in the same region share everything up to the cursor line. The suffix
-comes after the prompt and never hits: it is pure cache-miss cost, so it stops where the
-cursor's top-level block ends. Only the lines inside the two windows are read.
+the project's context (definitions from other files, chosen by sources/; it changes only when
+those files' definitions or this file's imports do), the path header, then the prefix window,
+which starts on a line taken from a grid so that consecutive keystrokes in the same region
+share everything up to the cursor line. The suffix comes after the prompt and never hits: it
+is pure cache-miss cost, so it stops where the cursor's top-level block ends. Only the lines
+inside the two windows are read.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
-from deepseek_fim import syntax
+from deepseek_fim import modes, syntax
 from deepseek_fim.languages import comment_line
 from deepseek_fim.tokens import estimate_line_tokens, estimate_tokens_float
 
@@ -26,31 +26,19 @@ logger = logging.getLogger(__name__)
 
 # line: the rest of the cursor line; next: the rest of a finished line, or the line after it;
 # block: several lines (a body, a header's block, an empty line's statements).
-Mode = Literal["line", "next", "block"]
+Mode = modes.Mode
 
 # Window budgets (the settings prefixTokens / suffixTokens): the prefix holds about 75 lines of
 # typical code (the enclosing function and what is above it); the suffix about 25.
 DEFAULT_PREFIX_TOKENS = 768
 DEFAULT_SUFFIX_TOKENS = 256
 DEFAULT_GRID_LINES = 32
-DEFAULT_SNIPPET_TOKENS = 400
 # A window start is kept while the window from it stays under this many times the budget.
 KEEP_START_SLACK = 1.25
 # How far up a blank cursor line looks for the indentation of the code it belongs to.
 _BLOCK_LOOKBACK_LINES = 8
-_CLOSERS = ")]}"
-# The last character of a line that reads as a finished statement or item.
-_FINISHED = frozenset(";,)]}\"'`")
 # A single line longer than the whole budget (minified code) is cut by characters.
 _CHARS_PER_TOKEN_FLOOR = 2
-
-
-@dataclass(frozen=True)
-class Snippet:
-    """Another open buffer's text, for the stable head of the prompt."""
-
-    path: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -65,41 +53,16 @@ class FimContext:
     prefix_start_line: int
     prompt_tokens: int
     language_id: str = ""
-    # Lines at the top of the prompt that are the header and snippets, not the document.
+    # Lines at the top of the prompt that are the context and the header, not the document.
     header_lines: int = 0
+    # Of which the context from other files (before the two header lines), and its tokens.
+    context_lines: int = 0
+    context_tokens: int = 0
 
 
 def completion_mode(line_prefix: str, line_suffix: str, language_id: str = "") -> Mode:
-    """How much text to ask for, decided from the code around the cursor.
-
-    ``block`` on an empty line, where the cursor ends a block header (``{``, ``(``, ``:``,
-    ``=>``, ``then``, ``do``) with only closers after it, or at the end of a line that starts a
-    construct with a body (a signature, ``if``, ``for``...); ``next`` at the end of a finished
-    line (the answer may be the line after it); ``line`` elsewhere.
-    """
-    after = line_suffix.strip()
-    before = line_prefix.rstrip()
-    if not before and not after:
-        return "block"
-    if not all(ch in _CLOSERS for ch in after if not ch.isspace()):
-        return "line"
-    if syntax.opens_block(before):
-        return "block"
-    if after:
-        return "line"
-    if syntax.starts_construct(before):
-        return "block"
-    if before[-1] in _FINISHED or _finished_entry(before, language_id):
-        return "next"
-    return "line"
-
-
-def _finished_entry(line: str, language_id: str) -> bool:
-    """A YAML/TOML ``key: value`` (``key = value``) line: the next entry may follow."""
-    if language_id in ("yaml", "toml", "ini", "properties"):
-        key, sep, value = line.partition(":" if language_id == "yaml" else "=")
-        return bool(sep and key.strip() and value.strip())
-    return False
+    """How much text to ask for, decided from the code around the cursor (see `modes.py`)."""
+    return modes.completion_mode(line_prefix, line_suffix, language_id)
 
 
 def _clamp(lines: Sequence[str], line: int, col: int) -> tuple[int, int, str]:
@@ -120,33 +83,6 @@ def _header(path: str, language_id: str) -> list[str]:
         comment_line(language_id, f"Path: {path}"),
         comment_line(language_id, f"Language: {language_id}"),
     ]
-
-
-def _snippet_block(snippets: Sequence[Snippet], language_id: str, budget: float) -> list[str]:
-    """Snippets as comment lines, each cut at a line boundary, under one shared budget."""
-    out: list[str] = []
-    for snippet in snippets:
-        head = comment_line(language_id, f"Compare this snippet from {snippet.path}:")
-        cost = estimate_line_tokens(head)
-        if cost > budget:
-            break
-        block = [head]
-        start = 0
-        text = snippet.text.replace("\r", "")
-        while start <= len(text):
-            end = text.find("\n", start)
-            end = len(text) if end < 0 else end
-            commented = comment_line(language_id, text[start:end])
-            line_cost = estimate_line_tokens(commented)
-            if cost + line_cost > budget:
-                break
-            block.append(commented)
-            cost += line_cost
-            start = end + 1
-        if len(block) > 1:
-            out.extend(block)
-            budget -= cost
-    return out
 
 
 def _prefix_window(
@@ -268,18 +204,18 @@ def build_context(
     language_id: str,
     prefix_tokens: int = DEFAULT_PREFIX_TOKENS,
     suffix_tokens: int = DEFAULT_SUFFIX_TOKENS,
-    snippets: Sequence[Snippet] = (),
-    snippet_tokens: int = DEFAULT_SNIPPET_TOKENS,
+    context_lines: Sequence[str] = (),
     grid_lines: int = DEFAULT_GRID_LINES,
     keep_start: int | None = None,
 ) -> FimContext:
     """Build the FIM prompt and suffix for the cursor at ``(line, col)`` (code points).
 
     Positions past the end are clamped to the end of the document. ``prefix_tokens`` bounds
-    the prefix window, ``suffix_tokens`` the suffix, ``snippet_tokens`` all snippets together;
-    the header is not counted against any budget. ``keep_start``: the ``prefix_start_line`` of
-    the document's previous context; the window keeps that start (and may then exceed
-    ``prefix_tokens`` by up to a quarter) until a fresh start would give a longer window.
+    the prefix window, ``suffix_tokens`` the suffix; ``context_lines`` (definitions from other
+    files, already chosen under their own budget) and the header are not counted against either.
+    ``keep_start``: the ``prefix_start_line`` of the document's previous context; the window
+    keeps that start (and may then exceed ``prefix_tokens`` by up to a quarter) until a fresh
+    start would give a longer window.
     """
     grid = max(1, grid_lines)
     line, col, text = _clamp(lines, line, col)
@@ -297,10 +233,12 @@ def build_context(
         )
         body = "\n".join([*window, line_prefix])
 
-    # Most stable first: the snippets (other buffers), then this file's header.
-    head = _snippet_block(snippets, language_id, float(max(0, snippet_tokens)))
-    head.extend(_header(path, language_id))
-    head_tokens = sum(estimate_line_tokens(text) for text in head)
+    # Most stable first: the context (other files), then this file's header.
+    head = [*context_lines, *_header(path, language_id)]
+    context_cost = sum(estimate_line_tokens(text) for text in context_lines)
+    head_tokens = context_cost + sum(
+        estimate_line_tokens(text) for text in head[len(context_lines) :]
+    )
     prompt = "\n".join(head) + "\n" + body
     suffix, suffix_tokens_used = _suffix_window(
         lines, line, line_suffix, float(max(0, suffix_tokens))
@@ -316,4 +254,6 @@ def build_context(
         prompt_tokens=round(tokens),
         language_id=language_id,
         header_lines=len(head),
+        context_lines=len(context_lines),
+        context_tokens=round(context_cost),
     )

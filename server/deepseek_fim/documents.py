@@ -11,9 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import unquote, urlparse
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _LINE_BREAK_KEPT = re.compile(r"(\r\n|\r|\n)")
+
+
+@lru_cache(maxsize=1024)
+def uri_path(uri: str) -> str:
+    """The path part of a URI, for headers and exclude globs (untitled buffers keep their name)."""
+    parsed = urlparse(uri)
+    return unquote(parsed.path) if parsed.scheme in ("file", "") else unquote(parsed.path or uri)
 
 
 def split_lines(text: str) -> list[str]:

@@ -32,20 +32,19 @@ from deepseek_fim.deepseek import (
     FimResult,
     InsufficientBalance,
     SendProgress,
+    Unreachable,
     resolve_model,
 )
-from deepseek_fim.documents import Document, DocumentStore
+from deepseek_fim.documents import Document, DocumentStore, uri_path
 from deepseek_fim.ignore_file import IgnoreFiles
 from deepseek_fim.reuse import Anchor, Answer, AnswerCache, PendingFetch, PendingFetches
 from deepseek_fim.scheduler import LastShown, RequestScheduler, Shown
 from deepseek_fim.settings import Settings
+from deepseek_fim.sources.prompt_builder import PromptBuilder
+from deepseek_fim.time_scale import TimeScale
 
 logger = logging.getLogger(__name__)
 
-# Other open buffers of the same language lend the head of their text to the prompt's stable
-# part (it changes only when those buffers do, so DeepSeek's prefix cache keeps hitting).
-SNIPPET_BUFFERS = 2
-SNIPPET_LINES = 40
 # Block mode stops at two blank lines in a row: the model has left the block by then. A line
 # stops at its end; after a finished line the answer may start with a newline (the next line),
 # so it stops at the first blank line instead, and post-processing keeps one line of it.
@@ -61,6 +60,9 @@ _MID_WORD = re.compile(r"[\w$]$")
 # into what that one may answer): about a slow answer from DeepSeek. Past it, the one in flight
 # is cancelled and the request sends its own.
 PENDING_WAIT_CAP_S = 2.0
+# Sleeping out the floor between tries of an unreachable API ends a little after it, so that
+# the clock's check after the sleep never finds it a hair short.
+FLOOR_MARGIN_S = 0.005
 
 
 @dataclass(frozen=True)
@@ -175,15 +177,21 @@ class CompletionService:
         self._settings = settings
         self._client: DeepSeekClient | None = None
         self._setup_error: str | None = None
-        self.budget = BudgetTracker(settings, on_change=budget_changed)
+        self._unreachable_logged = False  # the current outage has had its log line
+        # Real time, unless a test speeds the budget's clock up (see time_scale.py).
+        self.time_scale = TimeScale.from_env()
+        self.budget = BudgetTracker(settings, on_change=budget_changed, clock=self.time_scale.now)
         self._background: set[asyncio.Task[None]] = set()
-        self._recent: list[str] = []  # URIs completed in, most recent last
+        self._last_uri: str | None = None  # the document last completed in
         self._masker = privacy.LineMasker()
         self._ignore_files = IgnoreFiles()
         self._prepared: dict[str, Prepared] = {}
-        # The prefix window's first line of each document's last prompt: kept while it fits,
-        # so that the prompt's cached beginning survives the line that overflows the budget.
-        self._window_starts: dict[str, int] = {}
+        # Prompt assembly: the project's context, the header and the windows (sources/).
+        self.prompts = PromptBuilder(
+            documents, excluded=self._excluded, read_disk=settings.context_from_disk
+        )
+        self._roots: tuple[str, ...] = ()
+        self._disk_reads: set[asyncio.Task[Any]] = set()
         # (uri, version) of the document when a suggestion was last accepted in it: the next
         # request there, before any keystroke, is at a pause (the user reads what came in).
         self._accepted_in: tuple[str, int] | None = None
@@ -232,7 +240,18 @@ class CompletionService:
             self._resolved_model = None
         if old != settings:
             self.answers = AnswerCache()  # answers to other settings (model, windows, lengths)
+            self._configure_prompts()
         self.budget.configure(settings, key_changed=old.api_key != settings.api_key)
+
+    def set_workspace_roots(self, roots: tuple[str, ...]) -> None:
+        """The workspace folders: imported files are read from disk only inside them."""
+        self._roots = roots
+        self._configure_prompts()
+
+    def _configure_prompts(self) -> None:
+        self.prompts.configure(
+            excluded=self._excluded, read_disk=self._settings.context_from_disk, roots=self._roots
+        )
 
     async def aclose(self) -> None:
         """Cancel the work in flight and close the HTTP client and the ledger."""
@@ -251,7 +270,7 @@ class CompletionService:
         settings = self._settings
         if not settings.enabled or document.language_id in settings.disabled_languages:
             return "disabled"
-        if self._excluded(_path_of(document.uri)):
+        if self._excluded(uri_path(document.uri)):
             return "excluded"
         if not settings.api_key:
             return "noKey"
@@ -278,11 +297,13 @@ class CompletionService:
         document = self.documents.get(uri)
         if document is None:
             return None
+        self._last_uri = uri
         reason = self.blocked_reason(document)
         self.budget.set_document_state(reason, self._setup_error if reason == "offline" else None)
         if reason is not None:
             return None
-        if not self.budget.may_send():
+        offline_wait = self.budget.wait_before_send()
+        if offline_wait is None:
             # Paused or backing off: a balance check (every 10 min at most) notices a top-up.
             self.maybe_check_balance()
             return None
@@ -323,6 +344,12 @@ class CompletionService:
                 editor_wait_s=self._settings.editor_delay_ms / 1000,
                 line_suffix=None if pace.active else document.lines[position.line][position.col :],
             )
+        if offline_wait > 0:
+            # The API could not be reached at the last try, less than the floor between tries
+            # ago: this pause tries once the floor has passed (a keystroke before then
+            # supersedes it, so a pause never tries twice).
+            offline_delay = self.time_scale.real_seconds(offline_wait) + FLOOR_MARGIN_S
+            delay = max(delay, offline_delay)
         before_debounce = time.perf_counter() - started
         if delay > 0 and in_flight is None:
             # The debounce is idle time: prepare the prompt in it (right after this handler
@@ -352,6 +379,8 @@ class CompletionService:
             if current is not document or current.version != version:
                 self.counters.not_sent_stale += 1
                 return None
+            if not self.budget.may_send():
+                return None  # another request failed meanwhile (unreachable or throttled)
             return await self._fetch_now(
                 document, position.line, position.col, before_debounce, pace
             )
@@ -408,8 +437,15 @@ class CompletionService:
             prepared = self._prepare(document, line, col, pace)
         spent += time.perf_counter() - started
         fetch = self._start_fetch(document, prepared, spent, pace, prefetch=False)
+        version = document.version
         answer = await self.pending.wait(fetch, None)
         if answer is None:
+            return None
+        current = self.documents.get(document.uri)
+        if current is not document or current.version != version:
+            # Edited (or closed) after the answer arrived but before this coroutine resumed
+            # (the request in flight is cancelled only while it runs): the cursor's line may be
+            # gone. The answer stays among the recent answers for the next request.
             return None
         return self._serve(document, line, col, answer, answer.text, fresh=True)
 
@@ -433,18 +469,17 @@ class CompletionService:
 
     def _prepare(self, document: Document, line: int, col: int, pace: Pace) -> Prepared:
         """Build the context and mask it: everything before the request that needs no IO."""
-        ctx = context.build_context(
-            document.lines,
+        ctx = self.prompts.build(
+            document,
             line,
             col,
-            path=_path_of(document.uri),
-            language_id=document.language_id,
             prefix_tokens=pace.prefix_tokens,
             suffix_tokens=pace.suffix_tokens,
-            snippets=self._snippets_for(document),
-            keep_start=self._window_starts.get(document.uri),
+            context_tokens=self._settings.context_tokens,
         )
-        self._window_starts[document.uri] = ctx.prefix_start_line
+        if self.prompts.last_context is not None:
+            self.budget.set_context(self.prompts.last_context.text())
+        self._read_imports_from_disk(document)
         prompt, suffix = self._masker.mask_around_cursor(ctx.prompt, ctx.suffix)
         return Prepared(
             document.version,
@@ -520,27 +555,25 @@ class CompletionService:
         self.counters.overhead_ms.append((spent + time.perf_counter() - started) * 1000)
         return answer
 
-    def _snippets_for(self, document: Document) -> list[context.Snippet]:
-        """Heads of the other open buffers of the same language used most recently.
+    def _read_imports_from_disk(self, document: Document) -> None:
+        """Read the outlines of unopened imported files in a thread; the next prompt has them."""
+        if self._disk_reads:
+            return  # one read at a time; the next prompt asks again for what is still due
+        paths = self.prompts.disk_paths_wanted(document)
+        if not paths:
+            return
+        task = asyncio.ensure_future(asyncio.to_thread(self.prompts.read_from_disk, paths))
+        self._disk_reads.add(task)
+        task.add_done_callback(self._disk_read_done)
 
-        Sorted by path, not by recency: switching between buffers keeps the prompt's head
-        byte-identical, so DeepSeek's prefix cache still hits.
-        """
-        if self._recent[-1:] != [document.uri]:
-            if document.uri in self._recent:
-                self._recent.remove(document.uri)
-            self._recent.append(document.uri)
-            del self._recent[: -SNIPPET_BUFFERS - 1]
-        snippets = []
-        for uri in reversed(self._recent[:-1]):
-            other = self.documents.get(uri)
-            if other is None or other.language_id != document.language_id:
-                continue
-            path = _path_of(uri)
-            if self._excluded(path):
-                continue
-            snippets.append(context.Snippet(path, "\n".join(other.lines[:SNIPPET_LINES])))
-        return sorted(snippets, key=lambda snippet: snippet.path)
+    def _disk_read_done(self, task: asyncio.Task[Any]) -> None:
+        self._disk_reads.discard(task)
+        if task.cancelled():
+            return
+        if (error := task.exception()) is not None:
+            logger.warning("Reading imported files failed: %s", error)
+            return
+        self.prompts.store_from_disk(task.result())
 
     async def _send(
         self,
@@ -598,11 +631,18 @@ class CompletionService:
             return None, latency
         except DeepSeekError as exc:
             latency = _ms_since(started)
-            logger.info("FIM request failed: %s", exc)
+            # While the API stays unreachable each pause tries again: one log line for the
+            # outage, not one per pause (the editor keeps its LSP log).
+            quiet = isinstance(exc, Unreachable) and self._unreachable_logged
+            logger.log(logging.DEBUG if quiet else logging.INFO, "FIM request failed: %s", exc)
+            self._unreachable_logged = isinstance(exc, Unreachable)
             self.budget.on_error(exc, model=request.model, latency_ms=latency)
             if isinstance(exc, InsufficientBalance):
                 self.maybe_check_balance()
             return None, latency
+        if self._unreachable_logged:
+            logger.info("DeepSeek reachable again")
+            self._unreachable_logged = False
         self.budget.on_success()
         self.maybe_check_balance()
         return result, _ms_since(started)
@@ -639,7 +679,15 @@ class CompletionService:
             self.scheduler.superseded, self.scheduler.inflight, self.pending.inflight
         )
         session["cadence"] = self.cadence.to_json(self._settings.debounce_ms / 1000)
-        return self.budget.status_payload(session)
+        payload = self.budget.status_payload(session)
+        # What went into the last prompt besides the cursor's windows ("what did it see?").
+        report = self.prompts.last_context
+        payload["context"] = (
+            report.to_json() if report is not None else {"path": None, "tokens": 0, "files": []}
+        )
+        if report is not None:  # a row of both editors' usage views and of the CLI's table
+            payload["summary"] = [*payload["summary"], ["Context (last prompt)", report.text()]]
+        return payload
 
     async def _model(self) -> str | None:
         settings = self._settings
@@ -682,7 +730,7 @@ class CompletionService:
         chars = accepted_chars if isinstance(accepted_chars, int) else None
         self._unused.discard(completion_id)
         self.budget.accepted(completion_id, chars)
-        active = self.documents.get(self._recent[-1]) if self._recent else None
+        active = self.documents.get(self._last_uri) if self._last_uri else None
         if active is not None:
             self._accepted_in = (active.uri, active.version)
             if chars is None and self._settings.prefetch:
@@ -735,12 +783,20 @@ class CompletionService:
         self.counters.prefetched += 1
         return True
 
+    def document_opened(self, uri: str) -> None:
+        """A new document: index it, and read its unopened imports from disk in the background."""
+        self.prompts.opened(uri)
+        document = self.documents.get(uri)
+        if document is not None and self.blocked_reason(document) is None:
+            self._read_imports_from_disk(document)
+
     def document_changed(self, uri: str) -> None:
         """After a change: start a planned prefetch; cancel a request in flight left behind.
 
         A request in flight is cancelled when the text left the place it answers (the user went
         elsewhere: a deletion, an edit after the cursor, a new line).
         """
+        self.prompts.changed(uri)
         document = self.documents.get(uri)
         if document is None:
             return
@@ -758,7 +814,7 @@ class CompletionService:
         self.answers.forget(uri)
         self.last_shown.forget(uri)
         self._prepared.pop(uri, None)
-        self._window_starts.pop(uri, None)
+        self.prompts.closed(uri)
 
 
 def sendable_text(text: str) -> str:
@@ -769,14 +825,6 @@ def sendable_text(text: str) -> str:
     if text.isascii():
         return text
     return _LONE_SURROGATE.sub("\ufffd", text)
-
-
-def _path_of(uri: str) -> str:
-    """The path part of a URI, for headers and exclude globs (untitled buffers keep their name)."""
-    from urllib.parse import unquote, urlparse
-
-    parsed = urlparse(uri)
-    return unquote(parsed.path) if parsed.scheme in ("file", "") else unquote(parsed.path or uri)
 
 
 def _ms_since(started: float) -> int:

@@ -81,6 +81,11 @@ class Settings:
     editor_delay_ms: int = 0
     prefix_tokens: int = 768
     suffix_tokens: int = 256
+    # Definitions from other files at the prompt's head (bench/bench_cross_file.py: 800 finds
+    # most of what a line needs; the block is a cache hit while those files do not change).
+    context_tokens: int = 800
+    # Outlines (signature lines only) of imported workspace files that are not open.
+    context_from_disk: bool = True
     max_tokens_line: int = 48
     max_tokens_block: int = 192
     temperature: float = 0.0
@@ -175,6 +180,8 @@ _VALIDATORS: dict[str, Any] = {
     "debounce_ms": lambda v: _check_int(v, 0, 10_000),
     "editor_delay_ms": lambda v: _check_int(v, 0, 1_000),
     "prefix_tokens": lambda v: _check_int(v, 16, 16_000),
+    "context_tokens": lambda v: _check_int(v, 0, 8_000),
+    "context_from_disk": _check_bool,
     "suffix_tokens": lambda v: _check_int(v, 0, 8_000),
     "max_tokens_line": lambda v: _check_int(v, 1, 4096),
     "max_tokens_block": lambda v: _check_int(v, 1, 4096),

@@ -21,22 +21,34 @@ CLOSERS = frozenset(PAIRS)
 _QUOTES = "\"'`"
 
 # A line that opens a block: ends with an opening bracket, ``:`` (Python, YAML), ``=>``, or a
-# Lua/Ruby/shell block word.
+# Lua/Ruby/Julia/shell block word (``do |item|`` and Julia's ``do x`` name the block's arguments).
 _HEADER_END = re.compile(
-    r"(?:[{(\[:]|=>|\bthen|\bdo|\belse|\brepeat|^\s*(?:local\s+)?function\b[^()]*\([^)]*\))\s*$"
+    r"(?:[{(\[:]|=>|\bthen|\bdo(?:\s*\|[^|]*\||\s+\(?\w+(?:\s*,\s*\w+)*\)?)?|\belse|\brepeat|\bbegin"
+    r"|^\s*(?:local\s+)?function\b[^()]*\([^)]*\))\s*$"
+)
+# Words in front of a construct's keyword (visibility, Kotlin/Swift/Scala/C# modifiers, ``@attr``).
+_MODIFIERS = (
+    r"(?:pub(?:\([\w:]+\))?|async|export|default|static|public|private|protected|internal|"
+    r"local|unsafe|const|final|abstract|override|inline|extern|open|suspend|operator|infix|"
+    r"tailrec|data|sealed|inner|enum|annotation|mutating|nonmutating|fileprivate|convenience|"
+    r"required|implicit|lazy|case|mutable|(?:private|protected)\[\w.]+\]|@[\w.]+(?:\([^)]*\))?)"
 )
 # A line whose first word starts a construct that has a body (a signature, a loop, a branch).
+# The keyword must not be a name in use (``match = ...``, ``object.attr``).
 _HEADER_START = re.compile(
-    r"^\s*(?:(?:pub(?:\([\w:]+\))?|async|export|default|static|public|private|protected|"
-    r"local|unsafe|const|final|abstract|override|inline|extern)\s+)*"
-    r"(?:def|class|fn|func|function|if|elif|else|for|while|with|try|except|finally|match|"
-    r"switch|impl|struct|enum|trait|interface|loop|catch|case|module|namespace|do)\b"
+    rf"^\s*(?:{_MODIFIERS}\s+)*"
+    r"(?:def|class|fn|fun|func|function|if|elif|elsif|else|unless|for|while|until|with|try|"
+    r"except|finally|match|switch|impl|struct|enum|trait|interface|"
+    r"loop|catch|case|when|module|namespace|do|begin|macro|quote|defmodule|"
+    r"defp|defmacro|defimpl|defprotocol)\b(?![.\w]|\s*[=.,;)\]]|\s*:\s*\w)"
 )
 # Lines made only of closers, optionally followed by ``;``/``,``/``)`` runs (``});``), or a
 # block-ending keyword.
 _CLOSER_LINE = re.compile(r"^\s*(?:[)\]}]+[;,)\]]*|end[;,)]*|until\b.*|fi|done|esac)\s*$")
 # Keywords that continue the construct of the line above at the same indentation.
-_CONTINUATION = re.compile(r"^\s*(?:\}\s*)?(?:else|elif|elseif|except|finally|catch|case)\b")
+_CONTINUATION = re.compile(
+    r"^\s*(?:\}\s*)?(?:else|elif|elseif|elsif|except|finally|catch|case|when|rescue|ensure)\b"
+)
 _IDENT_TAIL = re.compile(r"[\w.$]+$")
 
 
@@ -57,8 +69,11 @@ def opens_block(line: str) -> bool:
 
 
 def starts_construct(line: str) -> bool:
-    """True when ``line`` begins with a keyword whose construct has a body (``def``, ``fn``...)."""
-    return bool(_HEADER_START.match(line))
+    """True when ``line`` begins with a keyword whose construct has a body (``def``, ``fn``...).
+
+    A line ended by ``;`` is a statement (``init();``, ``struct node;``), never a header.
+    """
+    return bool(_HEADER_START.match(line)) and not line.rstrip().endswith(";")
 
 
 def is_closer_line(line: str) -> bool:

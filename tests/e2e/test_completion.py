@@ -385,14 +385,12 @@ async def test_other_open_buffers_lend_context_but_excluded_ones_never(session, 
     session.open(helper_uri, "def double(x):\n    return 2 * x\n")
     session.open(secret_uri, "def token():\n    return 'hunter2'\n")
     session.open(URI, SOURCE)
-    # The server learns which buffers are in use from the requests made in them.
-    for uri in (helper_uri, secret_uri):
-        await session.inline(uri, types.Position(0, 0))
+    # Opening them is enough: no completion was asked for in either.
     await session.inline(URI)
     prompt = fake.fim_requests()[-1]["body"]["prompt"]
     assert "helpers.py" in prompt and "def double(x):" in prompt
     assert "hunter2" not in prompt and "secrets.py" not in prompt
-    # The snippets come before the prefix window, which ends at the cursor.
+    # The context comes before the prefix window, which ends at the cursor.
     assert prompt.index("def double") < prompt.index("def add(a, b):")
 
 

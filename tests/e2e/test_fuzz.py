@@ -10,6 +10,8 @@ are written as raw framed JSON-RPC to the server's stdin. After each sequence:
 - every request with a usable id got exactly one response, nothing else was answered, and each
   message that cannot carry a usable id but needs an answer got one with id null;
 - no window/showMessage was sent (protocol errors are logged, never popped up);
+- the server's log (stderr, and window/logMessage warnings) has at most one line per malformed
+  or questionable message of the sequence, and never a traceback;
 - the server's copy of the document equals a reference model of the valid edits: a completion at
   the end of the document makes the server send the whole document as the prompt to the fake
   DeepSeek API, where it is read back.
@@ -24,6 +26,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,12 +63,15 @@ class Tally:
     sequences: int = 0
     unanswered: int = 0
     popups: int = 0
+    malformed: int = 0  # messages that may be logged (one line at most each)
+    log_lines: int = 0
 
 
 @dataclass
 class Run:
     server: RawServer
     fake: FakeDeepSeek
+    log: Path
     tally: Tally = field(default_factory=Tally)
     next_id: int = 0
     version: int = 0
@@ -174,12 +180,39 @@ operations = st.one_of(
     st.tuples(st.just("bad_jsonrpc"), st.sampled_from(["1.0", None, 2, ""])),
     st.tuples(st.just("unknown_method"), st.booleans()),
     st.tuples(st.just("stray_response"), st.booleans()),
+    st.tuples(st.just("response_without_result"), st.booleans()),
+)
+
+
+# Operations whose message may be logged by the server (as a warning, one line): everything
+# that is not a valid edit or request. Valid ones must log nothing.
+LOGGED_KINDS = frozenset(
+    {
+        "accept",
+        "cancel",
+        "other_doc",
+        "bad_position",
+        "bad_trigger",
+        "bad_params",
+        "bad_edit",
+        "notification_with_id",
+        "request_without_id",
+        "bad_id",
+        "garbage",
+        "not_a_message",
+        "bad_jsonrpc",
+        "unknown_method",
+        "stray_response",
+        "response_without_result",
+    }
 )
 
 
 def apply(run: Run, op: tuple[Any, ...]) -> None:
     """Send one operation; update the reference model and what must be answered."""
     kind = op[0]
+    if kind in LOGGED_KINDS:
+        run.tally.malformed += 1
     if kind == "edit":
         _, l1, c1, l2, c2, new = op
         start, end = position(run.text, l1, c1), position(run.text, l2, c2)
@@ -348,6 +381,17 @@ def apply(run: Run, op: tuple[Any, ...]) -> None:
         key = "result" if op[1] else "error"
         value = {"code": 1, "message": "stray"} if key == "error" else None
         run.send({"jsonrpc": "2.0", "id": f"nobody-{run.next_id}", key: value})
+    elif kind == "response_without_result":
+        # An id and neither method nor result/error: InvalidRequest with that id. With both
+        # result and error it is a malformed response: never answered.
+        if op[1]:
+            msg_id = run.new_id()
+            run.send({"jsonrpc": "2.0", "id": msg_id})
+            run.expected_ids.add(json.dumps(msg_id))
+            run.tally.requests += 1
+        else:
+            error = {"code": 1, "message": "both"}
+            run.send({"jsonrpc": "2.0", "id": f"nobody-{run.next_id}", "result": 1, "error": error})
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(kind)
 
@@ -360,8 +404,12 @@ def _usable(msg_id: Any) -> bool:
 
 
 def _answers_with_id(value: dict[str, Any]) -> bool:
-    """A generated object that the server must answer with its own id."""
-    return "id" in value and _usable(value["id"]) and ("method" in value or "jsonrpc" not in value)
+    """A generated object that the server must answer with its own id: anything with a usable
+    id but a response (an object with `jsonrpc`, no `method`, and `result` or `error`)."""
+    if "id" not in value or not _usable(value["id"]):
+        return False
+    is_response = "jsonrpc" in value and "method" not in value
+    return not (is_response and ("result" in value or "error" in value))
 
 
 def _answers_with_null(value: dict[str, Any]) -> bool:
@@ -416,15 +464,18 @@ def fuzz_run() -> Iterator[Run]:
         import tempfile
 
         with tempfile.TemporaryDirectory() as data_dir:
-            server = RawServer(
-                {
-                    "DEEPSEEK_API_KEY": "sk-fake-fuzz-key",
-                    "DEEPSEEK_BASE_URL": fake.url,
-                    "DEEPSEEK_FIM_DATA_DIR": data_dir,
-                }
-            )
+            log = Path(data_dir) / "stderr.log"
+            with log.open("wb") as stderr:  # the server keeps its own descriptor
+                server = RawServer(
+                    {
+                        "DEEPSEEK_API_KEY": "sk-fake-fuzz-key",
+                        "DEEPSEEK_BASE_URL": fake.url,
+                        "DEEPSEEK_FIM_DATA_DIR": data_dir,
+                    },
+                    stderr=stderr,
+                )
             server.initialize({"debounceMs": 0})
-            run = Run(server, fake)
+            run = Run(server, fake, log)
             yield run
             code = server.shutdown()
             assert code == 0
@@ -448,6 +499,9 @@ def test_fuzzed_messages(fuzz_run: Run, initial: str, ops: list[tuple[Any, ...]]
     server = run.server
     run.expected_ids = set()
     null_before = run.tally.null_id_expected
+    malformed_before = run.tally.malformed
+    lines_before = len(log_lines(run))
+    warnings_before = len(warnings_sent(run))
     received_null_before = len(server.null_id_responses)
     answered_before = set(server.responses)
     run.text = initial
@@ -477,7 +531,26 @@ def test_fuzzed_messages(fuzz_run: Run, initial: str, ops: list[tuple[Any, ...]]
     assert set(server.responses) - answered_before == run.expected_ids, "nothing else answered"
     assert run.tally.popups == 0, server.messages_of("window/showMessage")
     assert document == "\n".join(lines_of(sendable_text(run.text)))
+    # Every message before the read-back has been handled, and its log lines written.
+    lines = log_lines(run)
+    new_lines = lines[lines_before:]
+    malformed = run.tally.malformed - malformed_before
+    run.tally.log_lines = len(lines)
+    tracebacks = [i for i, line in enumerate(lines) if "Traceback" in line]
+    assert not tracebacks, "\n".join(lines[max(tracebacks[0] - 2, 0) : tracebacks[0] + 30])
+    assert len(new_lines) <= malformed, (malformed, new_lines)
+    assert len(warnings_sent(run)) - warnings_before <= malformed
     run.tally.sequences += 1
+
+
+def log_lines(run: Run) -> list[str]:
+    """The server's stderr so far, line by line."""
+    return run.log.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
+def warnings_sent(run: Run) -> list[dict[str, Any]]:
+    """window/logMessage notifications of type Error or Warning."""
+    return [m for m in run.server.messages_of("window/logMessage") if m["params"]["type"] <= 2]
 
 
 def test_fuzz_report(fuzz_run: Run) -> None:
@@ -486,7 +559,8 @@ def test_fuzz_report(fuzz_run: Run) -> None:
     print(
         f"\nfuzz: {tally.messages} messages in {tally.sequences} sequences, {tally.requests} "
         f"requests with ids, {tally.null_id_expected} answers with id null expected; "
-        f"{tally.unanswered} unanswered, {tally.popups} pop-ups"
+        f"{tally.unanswered} unanswered, {tally.popups} pop-ups; {tally.log_lines} log lines "
+        f"for {tally.malformed} malformed or questionable messages, no traceback"
     )
     assert tally.messages >= MESSAGES
     assert tally.unanswered == 0 and tally.popups == 0

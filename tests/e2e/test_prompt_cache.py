@@ -55,9 +55,9 @@ async def test_session_cache_hits_come_from_the_usage_records(server_env, fake):
     assert again["cacheHitRatio"] == round(total_hit / (total_hit + total_miss), 4)
 
 
-async def test_switching_buffers_keeps_the_snippet_head_stable(session, fake):
-    # Snippets of other buffers come first, in path order, whatever was used last: going back
-    # and forth between files sends the same prompt head each time.
+async def test_switching_buffers_keeps_the_context_head_stable(session, fake):
+    # Definitions of other buffers come first, in path order, whatever was used last: going
+    # back and forth between files sends the same prompt head each time.
     session.open(OTHER, "class User:\n    name: str\n    email: str\n")
     session.open("file:///work/project/alpha.py", "ALPHA = 1\n")
     session.open(URI, SOURCE)
@@ -67,9 +67,7 @@ async def test_switching_buffers_keeps_the_snippet_head_stable(session, fake):
     await session.inline(URI)
     prompts = [r["body"]["prompt"] for r in fake.fim_requests()]
     last = prompts[-1]
-    assert last.index("Compare this snippet from /work/project/alpha.py") < last.index(
-        "Compare this snippet from /work/project/models.py"
-    )
-    assert last.index("models.py") < last.index("# Path: /work/project/app.py")
+    assert last.index("Definitions in alpha.py") < last.index("Definitions in models.py")
+    assert last.index("#     email: str") < last.index("# Path: /work/project/app.py")
     # The last two requests in app.py share everything before the cursor line.
     assert prompts[-1][: prompts[-2].rindex("\n")] == prompts[-2][: prompts[-2].rindex("\n")]

@@ -5,7 +5,13 @@ import pytest
 
 from deepseek_fim.budget.grant import GrantConfig, GrantStatus, compute_grant
 from deepseek_fim.budget.ledger import Totals
-from deepseek_fim.budget.state import Backoff, BudgetState, State, should_check_balance
+from deepseek_fim.budget.state import (
+    UNREACHABLE_FLOOR_S,
+    Backoff,
+    BudgetState,
+    State,
+    should_check_balance,
+)
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -167,6 +173,44 @@ def test_offline_until_a_success(kind: str) -> None:
     clock.advance(2)
     machine.on_success()
     assert machine.state() is State.OK and machine.may_send()
+
+
+def test_unreachable_is_offline_with_a_floor_not_a_backoff() -> None:
+    machine, clock = _machine()
+    for _ in range(12):  # a long outage: a try at every pause, each refused
+        machine.on_error("unreachable")
+        assert machine.state() is State.OFFLINE
+        assert machine.retry_at() is None  # never a doubling wait
+        assert not machine.may_send()
+        assert machine.wait_before_send() == UNREACHABLE_FLOOR_S
+        clock.advance(0.5)
+        assert machine.wait_before_send() == UNREACHABLE_FLOOR_S - 0.5
+        clock.advance(UNREACHABLE_FLOOR_S - 0.5)
+        assert machine.may_send() and machine.wait_before_send() == 0.0
+        assert machine.state() is State.OFFLINE  # still unproven
+    machine.on_success()
+    assert machine.state() is State.OK and machine.may_send()
+
+
+def test_unreachable_leaves_a_throttling_backoff_alone() -> None:
+    machine, clock = _machine(rng=0.0)
+    machine.on_error(429)
+    machine.on_error(429)  # second failure: 1 s
+    clock.advance(1)
+    machine.on_error("unreachable")
+    clock.advance(UNREACHABLE_FLOOR_S)
+    machine.on_error(429)  # the API is back and still busy: the doubling goes on (2 s)
+    assert machine.retry_at() == clock.now + timedelta(seconds=2)
+    assert machine.wait_before_send() is None
+
+
+def test_pauses_and_backoff_outrank_the_floor() -> None:
+    machine, _ = _machine()
+    machine.on_error("unreachable")
+    machine.on_error(402)
+    assert machine.wait_before_send() is None and machine.state() is State.EXHAUSTED
+    machine.on_resume()  # a resume (or a new key) ends the floor too
+    assert machine.wait_before_send() == 0.0
 
 
 def test_disabled_and_excluded() -> None:

@@ -12,7 +12,6 @@ import pytest
 from deepseek_fim.context import (
     DEFAULT_PREFIX_TOKENS,
     FimContext,
-    Snippet,
     build_context,
     completion_mode,
 )
@@ -248,30 +247,27 @@ def test_reads_only_the_windows_of_a_huge_document() -> None:
     assert all(49_000 < i < 51_000 for i in lines.reads)
 
 
-def test_snippets_come_first_commented_and_budgeted() -> None:
-    snippet = Snippet(path="src/util.py", text="def helper(x):\n    return x * 2\n" * 200)
-    ctx = ctx_at(["import util", "y = "], 1, 4, snippets=[snippet], snippet_tokens=100)
+def test_context_lines_come_first_and_are_counted_apart() -> None:
+    context = ["# Definitions in src/util.py:", "# def helper(x):"]
+    ctx = ctx_at(["import util", "y = "], 1, 4, context_lines=context)
     head = ctx.prompt.split("import util")[0]
-    assert head.startswith("# Compare this snippet from src/util.py:\n")
-    assert "# def helper(x):" in head
-    assert estimate_tokens(head) < 140
-    # The snippets (other buffers, most stable) come before this file's header.
-    assert head.index("Compare this snippet") < head.index("# Path: src/app.py")
-    assert head.endswith("# Path: src/app.py\n# Language: python\n")
-    assert ctx.header_lines == len(head.split("\n")) - 1
-    alone = ctx_at(["import util", "y = "], 1, 4, snippets=[snippet], snippet_tokens=0)
-    assert "Compare this snippet" not in alone.prompt
+    # The context (other files, most stable) comes before this file's header.
+    assert head == "\n".join(context) + "\n# Path: src/app.py\n# Language: python\n"
+    assert ctx.header_lines == 4 and ctx.context_lines == 2
+    assert 0 < ctx.context_tokens < ctx.prompt_tokens
+    alone = ctx_at(["import util", "y = "], 1, 4)
     assert alone.prompt.startswith("# Path: src/app.py")
+    assert (alone.context_lines, alone.context_tokens) == (0, 0)
 
 
-def test_prompts_of_two_files_share_their_snippet_head() -> None:
-    # Two buffers that see the same snippet send the same first bytes: a prefix the cache
+def test_prompts_of_two_files_share_their_context_head() -> None:
+    # Two buffers that see the same context send the same first bytes: a prefix the cache
     # can hit across files.
-    snippet = Snippet(path="src/models.py", text="class User:\n    name: str\n" * 30)
-    a = build_context(["a = 1"], 0, 5, path="src/a.py", language_id="python", snippets=[snippet])
-    b = build_context(["b = 2"], 0, 5, path="src/b.py", language_id="python", snippets=[snippet])
+    context = ["# Definitions in src/models.py:", "# class User:", "#     name: str"] * 10
+    a = build_context(["a = 1"], 0, 5, path="src/a.py", language_id="python", context_lines=context)
+    b = build_context(["b = 2"], 0, 5, path="src/b.py", language_id="python", context_lines=context)
     shared = a.prompt[: a.prompt.index("# Path:")]
-    assert len(shared) > 500 and b.prompt.startswith(shared)
+    assert len(shared) > 300 and b.prompt.startswith(shared)
 
 
 FUNCTIONS = [

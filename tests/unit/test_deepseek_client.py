@@ -24,6 +24,7 @@ from deepseek_fim.deepseek import (
     Overloaded,
     RateLimited,
     ServerError,
+    Unreachable,
     Usage,
 )
 
@@ -222,6 +223,8 @@ async def test_read_error_mid_stream_is_connection_failed() -> None:
     assert info.value.partial is not None
     assert info.value.partial.text == "par"
     assert info.value.partial.truncated
+    # DeepSeek had answered (and may bill): not "unreachable", which skips the backoff.
+    assert not isinstance(info.value, Unreachable)
 
 
 @pytest.mark.parametrize(
@@ -230,23 +233,32 @@ async def test_read_error_mid_stream_is_connection_failed() -> None:
         httpx.ConnectError("refused"),
         httpx.RemoteProtocolError("peer closed"),
         httpx.ReadError("reset"),
+        httpx.WriteError("broken pipe"),
+        httpx.ConnectTimeout("no SYN-ACK"),
     ],
 )
-async def test_transport_errors_become_connection_failed(exc: httpx.TransportError) -> None:
+async def test_failures_before_any_answer_are_unreachable(exc: httpx.TransportError) -> None:
+    """Refused, reset, DNS, TLS, no connection: `Unreachable` (a ConnectionFailed)."""
+
     def respond(_: httpx.Request) -> httpx.Response:
         raise exc
 
     client, _ = make_client(respond)
-    with pytest.raises(ConnectionFailed) as info:
+    with pytest.raises(Unreachable) as info:
         await client.complete(REQ)
+    assert isinstance(info.value, ConnectionFailed)
     assert info.value.retryable
     assert info.value.status is None
     assert info.value.partial is None
     assert isinstance(info.value.__cause__, type(exc))
 
 
-@pytest.mark.parametrize("exc", [httpx.ConnectTimeout("slow"), httpx.ReadTimeout("slow")])
+@pytest.mark.parametrize(
+    "exc", [httpx.ReadTimeout("slow"), httpx.WriteTimeout("slow"), httpx.PoolTimeout("slow")]
+)
 async def test_httpx_timeouts_become_api_timeout(exc: httpx.TimeoutException) -> None:
+    """Timeouts once connected are DeepSeek's throttling: they keep their backoff."""
+
     def respond(_: httpx.Request) -> httpx.Response:
         raise exc
 

@@ -9,24 +9,17 @@ import pytest
 
 from deepseek_fim.context import FimContext, build_context
 from deepseek_fim.postprocess import STEPS, Candidate, postprocess
-from deepseek_fim.testing.golden import CURSOR, UNCHANGED, GoldenCase, judge, load_cases
+from deepseek_fim.testing.golden import (
+    CURSOR,
+    LANGUAGE_FAMILIES,
+    UNCHANGED,
+    GoldenCase,
+    judge,
+    load_cases,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "postprocess"
 CASES = load_cases(FIXTURES)
-LANGUAGE_FAMILIES = {
-    "python": "python",
-    "javascript": "js",
-    "typescript": "js",
-    "lua": "lua",
-    "go": "go",
-    "rust": "c-like",
-    "c": "c-like",
-    "java": "c-like",
-    "yaml": "data",
-    "json": "data",
-    "toml": "data",
-    "markdown": "markdown",
-}
 
 
 def context_for(prefix: str, suffix: str, language: str = "python") -> FimContext:
@@ -48,7 +41,8 @@ def test_golden(case: GoldenCase) -> None:
 def test_every_step_has_golden_cases_in_several_language_families() -> None:
     families: dict[str, set[str]] = {}
     for case in CASES:
-        families.setdefault(case.step, set()).add(LANGUAGE_FAMILIES[case.language])
+        assert case.language in LANGUAGE_FAMILIES, case.path
+        families.setdefault(case.step, set()).add(case.family)
     for step, seen in families.items():
         assert len(seen) >= 3 or step == "newlines", (step, seen)
     steps_with_cases = {

@@ -10,7 +10,24 @@ from deepseek_fim.postprocess import postprocess
 
 # Code-like characters, so that brackets, quotes, indentation and fences meet often.
 CODE = st.text(alphabet=st.sampled_from(list("ab x_=:;,.(){}[]'\"`#\t\n\r-→😀")), max_size=60)
-LANGUAGES = st.sampled_from(["python", "javascript", "lua", "go", "rust", "yaml", "markdown"])
+LANGUAGES = st.sampled_from(
+    [
+        "python",
+        "javascript",
+        "lua",
+        "go",
+        "rust",
+        "yaml",
+        "markdown",
+        "css",
+        "kotlin",
+        "csharp",
+        "fsharp",
+        "ruby",
+        "julia",
+        "vue",
+    ]
+)
 
 
 @settings(max_examples=400, deadline=None)

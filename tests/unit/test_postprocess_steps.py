@@ -16,8 +16,8 @@ from deepseek_fim.postprocess.trim_repetition import trim_repetition
 
 
 def ctx(document: str, language: str = "python") -> FimContext:
-    """The context for a document with one ``|`` as the cursor."""
-    prefix, suffix = document.split("|")
+    """The context for a document whose last ``|`` is the cursor (F# arms have their own)."""
+    prefix, suffix = document.rsplit("|", 1)
     lines = (prefix + suffix).split("\n")
     line = prefix.count("\n")
     col = len(prefix) - (prefix.rfind("\n") + 1)
@@ -94,3 +94,68 @@ def test_replace_closers() -> None:
     assert replace_closers(own, ctx("print(|)")) is own
     text_after = Candidate("a + ")
     assert replace_closers(text_after, ctx("return |b")) is text_after
+
+
+def test_remove_code_fence_forms() -> None:
+    body = ctx("def f():\n    |")
+    prose = Candidate("Here is the code:\n```python\nreturn 1\n```")
+    assert remove_code_fence(prose, body) == Candidate("return 1")
+    assert remove_code_fence(Candidate("return 1```"), body) == Candidate("return 1")
+    assert remove_code_fence(Candidate('````py title="a"\nreturn 1\n````'), body) == Candidate(
+        "return 1"
+    )
+    # A sentence that is code (a call, an assignment) is never taken for prose.
+    code = Candidate("Run(a, b)\n```")
+    assert remove_code_fence(code, body) == Candidate("Run(a, b)")
+
+
+def test_drop_echo_of_lines_above() -> None:
+    header = ctx("def add(a, b):\n    |")
+    assert drop_echo(Candidate("def add(a, b):\n    return a + b"), header) == Candidate(
+        "    return a + b"
+    )
+    # One statement repeated from the line above may be meant.
+    twice = Candidate("x += 1\n    return x")
+    assert drop_echo(twice, ctx("def f(x):\n    x += 1\n    |")) is twice
+
+
+def test_keep_lines_keeps_a_header_with_its_body_in_any_mode() -> None:
+    allman = Candidate("age)\n    {\n        Age = age;\n    }")
+    context = ctx("class P\n{\n    public P(int |", "csharp")
+    assert context.mode == "block"
+    assert keep_lines(allman, context) is allman
+    arms = Candidate(" 1\n    | B -> 2")
+    assert keep_lines(arms, ctx("    | A ->|", "fsharp")) is arms
+    # A line that is no header keeps its one line.
+    assert keep_lines(Candidate("1\n    b = 2"), ctx("    a = |")) == Candidate("1")
+
+
+def test_limit_scope_takes_an_allman_brace_as_the_headers() -> None:
+    body = Candidate("age)\n    {\n        Age = age;\n    }\n\n    public void Other()")
+    context = ctx("class P\n{\n    public P(int |", "csharp")
+    assert limit_scope(body, context) == Candidate("age)\n    {\n        Age = age;\n    }")
+
+
+def test_trim_repetition_of_groups() -> None:
+    loop = Candidate("a()\n    b()\n    a()\n    b()\n    a()\n    b()")
+    assert trim_repetition(loop, ctx("def f():\n    |")) == Candidate("a()\n    b()")
+    assert trim_repetition(Candidate("go()\n    go()"), ctx("def f():\n    |")) == Candidate("go()")
+    closers = Candidate("x()\n  }\n}\n  }\n}")
+    assert trim_repetition(closers, ctx("f() {\n  g() {\n    |", "javascript")) is closers
+
+
+def test_cut_suffix_overlap_of_a_long_run() -> None:
+    following = "\n".join(f"    v{i} = {i}" for i in range(6))
+    context = ctx("def f():\n    |\n" + following + "\n")
+    run_on = Candidate("w = 0\n" + following)
+    assert cut_suffix_overlap(run_on, context) == Candidate("w = 0")
+
+
+def test_normalize_indentation_with_tabs() -> None:
+    context = ctx("func f() {\n\tx := 0\n\t|\n\treturn x\n}", "go")
+    deep = Candidate("\tif x > 0 {\n\t\t\tx--\n\t\t}")
+    assert normalize_indentation(deep, context) == Candidate("if x > 0 {\n\t\tx--\n\t}")
+    # Tabs mixed with spaces: no column is trusted, the answer is left as written.
+    mixed = ctx("function f()\n  if x then\n\ty()\n\t|\n  end\nend", "lua")
+    odd = Candidate("z()\n      w()")
+    assert normalize_indentation(odd, mixed) is odd

@@ -17,6 +17,8 @@ const PASSED_KEYS = [
   'debounceMs',
   'prefixTokens',
   'suffixTokens',
+  'contextTokens',
+  'contextFromDisk',
   'maxTokensLine',
   'maxTokensBlock',
   'temperature',

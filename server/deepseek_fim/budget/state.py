@@ -6,11 +6,22 @@ changes, when the user resumes, or (for `exhausted`) when a balance check says `
 After a balance check or a resume says the account can pay, the local count alone no longer
 pauses (the user may have topped up): only a new 402 does.
 
-Backoff: 429, 500, 503 (and other 5xx) put the state in `throttled`; timeouts and connection
-failures in `offline`. No request is sent before `retry_at`: the delay doubles with each
-consecutive failure from `Backoff.base` up to `Backoff.cap` seconds, with "equal jitter" (half
-fixed, half random) so that two editors do not retry in lockstep. `throttled` is shown while the
-wait lasts; `offline` is shown until a request succeeds, since only that proves the way is open.
+Backoff: 429, 500, 503 (and other 5xx) put the state in `throttled`; timeouts and streams that
+broke off after DeepSeek answered in `offline`. No request is sent before `retry_at`: the delay
+doubles with each consecutive failure from `Backoff.base` up to `Backoff.cap` seconds, with
+"equal jitter" (half fixed, half random) so that two editors do not retry in lockstep. These are
+the API's ways of asking us to slow down (or of failing after it started to work and bill).
+
+Unreachable (refused, reset, DNS, TLS, no connection within the connect timeout): `offline`, but
+no backoff. Such a try reaches no model and bills nothing, and the way back (a laptop waking, a
+VPN reconnecting, Wi-Fi returning) is noticed only by trying: a doubling wait would hold the user
+back for up to a minute after the network is fine. So the next request may go as soon as
+`unreachable_floor` seconds have passed since the last try; the service waits out the rest of
+the floor in the pause's own debounce, so each pause tries at most once and the first pause
+after the API is back gets its answer.
+
+`throttled` is shown while the wait lasts; `offline` is shown until a request succeeds, since
+only that proves the way is open.
 """
 
 from __future__ import annotations
@@ -30,8 +41,13 @@ logger = logging.getLogger(__name__)
 
 BALANCE_INTERVAL = timedelta(minutes=10)
 
-ErrorKind = int | Literal["timeout", "connection"]
+ErrorKind = int | Literal["timeout", "connection", "unreachable"]
 """An HTTP status, or a failure without one."""
+
+# Between two tries while the API cannot be reached: short enough that the first pause after
+# the API is back gets its answer well within 5 s, long enough that fast typing at places with
+# no debounce does not try at every key.
+UNREACHABLE_FLOOR_S = 2.0
 
 
 class State(StrEnum):
@@ -73,16 +89,19 @@ class BudgetState:
         clock: Clock = utc_now,
         rng: Callable[[], float] = random.random,
         backoff: Backoff | None = None,
+        unreachable_floor: float = UNREACHABLE_FLOOR_S,
     ) -> None:
         self._clock = clock
         self._rng = rng
         self._backoff = backoff or Backoff()
+        self._unreachable_floor = timedelta(seconds=unreachable_floor)
         self.has_key = has_key
         self.enabled = enabled
         self._pause: Literal[State.EXHAUSTED, State.AUTH_FAILED] | None = None
         self._failures = 0
         self._retry_at: datetime | None = None
         self._offline = False
+        self._unreachable_at: datetime | None = None  # the last try that found no way through
         self._grant: GrantStatus | None = None
         self._account_can_pay = False  # a balance check or a resume overrode the local count
         self.balance_check_due = False  # set by a 402 until the next on_balance
@@ -91,18 +110,21 @@ class BudgetState:
 
     def on_success(self) -> None:
         """A request succeeded: backoff and offline end."""
-        self._failures = 0
-        self._retry_at = None
-        self._offline = False
+        self._reset_backoff()
 
     def on_error(self, error: ErrorKind) -> None:
-        """A request failed with an HTTP status or `"timeout"`/`"connection"`."""
+        """A request failed with an HTTP status, `"timeout"`, `"connection"`, `"unreachable"`."""
         if error == 402:
             self._pause = State.EXHAUSTED
             self._account_can_pay = False
             self.balance_check_due = True
         elif error == 401:
             self._pause = State.AUTH_FAILED
+        elif error == "unreachable":
+            # No backoff (see the module): only a floor between tries. The failure count of a
+            # throttling backoff is left as it was: it is about the API, not the network.
+            self._offline = True
+            self._unreachable_at = as_utc(self._clock())
         elif error in ("timeout", "connection"):
             self._offline = True
             self._schedule_retry()
@@ -171,7 +193,21 @@ class BudgetState:
 
     def may_send(self) -> bool:
         """True if a request may be sent now."""
-        return self.enabled and self.has_key and self.paused is None and self.retry_at() is None
+        return self.wait_before_send() == 0.0
+
+    def wait_before_send(self) -> float | None:
+        """Seconds until a request may be sent; None while none may be (paused, backoff, off).
+
+        0 now; more while the floor between tries of an unreachable API lasts.
+        """
+        if not (self.enabled and self.has_key) or self.paused is not None:
+            return None
+        if self.retry_at() is not None:
+            return None
+        if self._unreachable_at is None:
+            return 0.0
+        next_try = self._unreachable_at + self._unreachable_floor
+        return max((next_try - as_utc(self._clock())).total_seconds(), 0.0)
 
     def state(self, *, document: State | None = None) -> State:
         """The state to show.
@@ -221,6 +257,7 @@ class BudgetState:
         self._failures = 0
         self._retry_at = None
         self._offline = False
+        self._unreachable_at = None
 
 
 def should_check_balance(

@@ -13,6 +13,7 @@ from deepseek_fim.deepseek.errors import (
     Overloaded,
     RateLimited,
     ServerError,
+    Unreachable,
     redact,
 )
 from deepseek_fim.deepseek.model_resolution import resolve_model, supported_models_from_message
@@ -45,6 +46,7 @@ __all__ = [
     "SendProgress",
     "ServerError",
     "SseLineParser",
+    "Unreachable",
     "Usage",
     "balance_url",
     "fim_url",

@@ -37,6 +37,7 @@ from deepseek_fim.deepseek.errors import (
     ConnectionFailed,
     DeepSeekError,
     NoApiKey,
+    Unreachable,
     error_for_status,
 )
 from deepseek_fim.deepseek.models import Balance, FimRequest, FimResult, Usage
@@ -203,6 +204,11 @@ class DeepSeekClient:
                 except httpx.PoolTimeout:
                     self._replace_stuck_pool()
                     return await self._stream(req, state, deadline, extensions)
+        except httpx.ConnectTimeout as exc:
+            raise Unreachable(
+                f"connection to DeepSeek failed: no connection within {CONNECT_TIMEOUT:g}s",
+                secrets=self._secrets,
+            ) from exc
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise ApiTimeout(
                 f"DeepSeek did not finish within {self._timeout:g}s",
@@ -210,7 +216,8 @@ class DeepSeekClient:
                 partial=state.partial(),
             ) from exc
         except httpx.TransportError as exc:
-            raise ConnectionFailed(
+            kind = ConnectionFailed if state.started else _transport_error_kind(exc)
+            raise kind(
                 f"connection to DeepSeek failed: {type(exc).__name__}: {exc}",
                 secrets=self._secrets,
                 partial=state.partial(),
@@ -325,12 +332,17 @@ class DeepSeekClient:
                 return _loads_lenient(response.content)
         except DeepSeekError:
             raise
+        except httpx.ConnectTimeout as exc:
+            raise Unreachable(
+                f"connection to DeepSeek failed: no connection within {CONNECT_TIMEOUT:g}s",
+                secrets=self._secrets,
+            ) from exc
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise ApiTimeout(
                 f"DeepSeek did not answer within {self._timeout:g}s", secrets=self._secrets
             ) from exc
         except httpx.TransportError as exc:
-            raise ConnectionFailed(
+            raise _transport_error_kind(exc)(
                 f"connection to DeepSeek failed: {type(exc).__name__}: {exc}",
                 secrets=self._secrets,
             ) from exc
@@ -358,6 +370,18 @@ async def _drain(chunks: AsyncIterator[bytes]) -> None:
     except (TimeoutError, httpx.HTTPError):
         # An unreusable connection is only a lost optimisation: closing the response drops it.
         logger.debug("could not drain the stream after [DONE]")
+
+
+def _transport_error_kind(exc: httpx.TransportError) -> type[ConnectionFailed]:
+    """`Unreachable` for a failure before any answer (refused, reset, DNS, TLS handshake).
+
+    httpx reports refused connections, DNS and TLS failures as ConnectError, and a connection
+    reset or closed before the response head as ReadError, WriteError or RemoteProtocolError.
+    Anything else (a proxy error, an unsupported URL) stays a plain ConnectionFailed.
+    """
+    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
+        return Unreachable
+    return ConnectionFailed
 
 
 def _is_json(response: httpx.Response) -> bool:

@@ -119,6 +119,15 @@ class ConnectionFailed(DeepSeekError):
     retryable = True
 
 
+class Unreachable(ConnectionFailed):
+    """The API could not be reached before any answer began: refused, reset, DNS, TLS.
+
+    Apart from a stream that broke off after DeepSeek answered: nothing was inferred, so
+    nothing is billed and nothing says DeepSeek wants us to slow down (the caller may try again
+    at the next pause, see budget/state.py).
+    """
+
+
 _BY_STATUS: dict[int, type[DeepSeekError]] = {
     400: BadRequest,
     401: AuthFailed,

@@ -11,15 +11,23 @@ for an answer. This protocol subclass checks the envelope itself, keeps what fai
 - not a request, notification or response (wrong `jsonrpc`, an id that is not an integer or a
   string, a method that is not a string, params that are not an object or array (or null), an LSP
   notification method sent with an id): InvalidRequest (-32600), with the id when it is usable;
+- an id with neither `method` nor `result`/`error`: no Response (a Response has exactly one of
+  `result` and `error`), so it can only be a Request without its required `method`: "the JSON
+  sent is not a valid Request object", InvalidRequest (-32600), answered with that id (the spec
+  asks for id null only when the id cannot be read);
 - a request whose params do not fit the method's LSP type: InvalidParams (-32602), saying where;
-- a notification is never answered, whatever is wrong with it; a bad response is dropped.
+- a notification is never answered, whatever is wrong with it; a response with both `result`
+  and `error` is dropped (answering a response could start an endless exchange).
 
-Each is logged once as a warning (which the client sees as window/logMessage), never sent as
-window/showMessage. The bodies themselves are not logged: they may hold the user's code.
+Each is logged once, on one line, as a warning (which the client sees as window/logMessage),
+never sent as window/showMessage and never with a traceback: pygls's own record of a body that
+is not JSON (a full traceback, from its read loop) is dropped by `QuietParseErrors`. The bodies
+themselves are not logged: they may hold the user's code.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -135,19 +143,17 @@ class JsonRpcEdgeProtocol(LanguageServerProtocol):
 
     def reject_unparsable(self, error: Exception) -> None:
         """Answer a body that is not JSON (or not UTF-8) with ParseError and id null."""
-        self._reject(
-            Rejected(None, None, JsonRpcParseError.CODE, f"Parse error: {error}", True),
-            log=False,  # pygls's read loop has logged it already
-        )
+        # The one log line of it: pygls's own record, with its traceback, is dropped by
+        # QuietParseErrors.
+        self._reject(Rejected(None, None, JsonRpcParseError.CODE, f"Parse error: {error}", True))
 
-    def _reject(self, rejected: Rejected, *, log: bool = True) -> None:
-        if log:
-            logger.warning(
-                "%s (%s)%s",
-                rejected.message,
-                rejected.code,
-                "" if rejected.answer else "; not answered (not a request)",
-            )
+    def _reject(self, rejected: Rejected) -> None:
+        logger.warning(
+            "%s (%s)%s",
+            rejected.message,
+            rejected.code,
+            "" if rejected.answer else "; not answered (not a request)",
+        )
         if not rejected.answer:
             return
         # Written as a plain object: lsprotocol's converter drops an id of None, and the
@@ -186,12 +192,33 @@ class JsonRpcEdgeProtocol(LanguageServerProtocol):
             del self._request_futures[msg_id]
 
 
+class QuietParseErrors(logging.Filter):
+    """Drops pygls's "Unable to handle message" record of a body that is not JSON or UTF-8.
+
+    pygls's read loop logs it with `logger.exception`, a full traceback per bad body, and then
+    calls the server's error handler, which answers ParseError and logs one line
+    (`reject_unparsable`). Any other failure of the read loop keeps its record and traceback:
+    that is a bug worth seeing.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but that one."""
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, json.JSONDecodeError | UnicodeDecodeError)
+
+
+QUIET_PARSE_ERRORS = QuietParseErrors()
+PYGLS_READ_LOOP_LOGGER = "pygls.server"  # the logger pygls's read loop is given
+
+
 def _check_envelope(data: dict[str, Any], message_type: Any) -> Rejected | None:
     """The checks JSON-RPC 2.0 and LSP make on any message, before its params are looked at."""
     has_id = "id" in data
     msg_id = data.get("id")
     method = data.get("method")
-    is_response = has_id and "method" not in data
+    # An id without a method is a response, unless it has neither `result` nor `error`: then it
+    # is a request that lacks its method, answered with its id (see the module).
+    is_response = has_id and "method" not in data and ("result" in data or "error" in data)
     answer = has_id and not is_response
     usable = msg_id if _usable_id(msg_id) else None
 
@@ -206,9 +233,11 @@ def _check_envelope(data: dict[str, Any], message_type: Any) -> Rejected | None:
     if has_id and not _usable_id(msg_id):
         return invalid('"id" must be an integer or a string')
     if is_response:
-        if ("result" in data) == ("error" in data):
-            return invalid('a response has either "result" or "error"')
+        if "result" in data and "error" in data:
+            return invalid('a response has either "result" or "error", not both')
         return None
+    if "method" not in data:
+        return invalid('a request needs a "method" (and a response "result" or "error")')
     if not isinstance(method, str):
         return invalid('"method" must be a string')
     # null params are not JSON-RPC, but clients send them for shutdown and exit.

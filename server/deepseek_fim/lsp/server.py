@@ -21,8 +21,12 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import lsp_method
 
 from deepseek_fim import __version__
-from deepseek_fim.documents import DocumentStore
-from deepseek_fim.lsp.jsonrpc_edge import JsonRpcEdgeProtocol
+from deepseek_fim.documents import DocumentStore, uri_path
+from deepseek_fim.lsp.jsonrpc_edge import (
+    PYGLS_READ_LOOP_LOGGER,
+    QUIET_PARSE_ERRORS,
+    JsonRpcEdgeProtocol,
+)
 
 if TYPE_CHECKING:
     # Imported when the service is created, right after the `initialize` answer: answering it
@@ -86,6 +90,7 @@ class DeepSeekFimServer(LanguageServer):
         self.documents = DocumentStore()
         self._service: CompletionService | None = None
         self._initialization_options: Any = None
+        self._workspace_roots: tuple[str, ...] = ()
         self._last_payload: dict[str, Any] | None = None
         self._notify_task: asyncio.Task[None] | None = None
         self._last_notify = 0.0
@@ -110,6 +115,7 @@ class DeepSeekFimServer(LanguageServer):
                 show_message=self.show,
                 budget_changed=self.budget_changed,
             )
+            self._service.set_workspace_roots(self._workspace_roots)
         return self._service
 
     def apply_settings(self, workspace_configuration: Any) -> None:
@@ -195,7 +201,8 @@ class DeepSeekFimServer(LanguageServer):
         wait_for_change = service.budget.seconds_until_state_changes()
         if wait_for_change is not None:
             loop = asyncio.get_running_loop()
-            loop.call_later(wait_for_change + 0.05, self.budget_changed)
+            real_wait = service.time_scale.real_seconds(wait_for_change)
+            loop.call_later(real_wait + 0.05, self.budget_changed)
 
     def _publish_budget_diagnostic(self, payload: dict[str, Any]) -> None:
         """The budget line as an Information diagnostic, for clients with no status channel."""
@@ -284,13 +291,26 @@ def _cost_text(completion: Completion) -> str:
     return f"DeepSeek FIM · {completion.cost:.7f} {completion.currency}".rstrip("0")
 
 
+def _workspace_roots(params: types.InitializeParams) -> tuple[str, ...]:
+    """The workspace folders' paths (or the root URI's), where imported files may be read."""
+    uris = [folder.uri for folder in params.workspace_folders or ()]
+    if not uris and params.root_uri:
+        uris = [params.root_uri]
+    paths = [uri_path(uri) for uri in uris if uri.startswith("file:")]
+    return tuple(path.rstrip("/") or "/" for path in paths)
+
+
 def create_language_server() -> DeepSeekFimServer:
     """Create the server with every feature registered."""
     server = DeepSeekFimServer()
+    # One log line per body that is not JSON (ours), not pygls's traceback as well.
+    logging.getLogger(PYGLS_READ_LOOP_LOGGER).addFilter(QUIET_PARSE_ERRORS)
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: DeepSeekFimServer, params: types.InitializeParams) -> None:
         ls._initialization_options = params.initialization_options
+        # Kept for the service, created in `initialized` (the answer here needs none of it).
+        ls._workspace_roots = _workspace_roots(params)
         handler = LspLogHandler(ls)
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
         logging.getLogger("deepseek_fim").addHandler(handler)
@@ -336,6 +356,7 @@ def create_language_server() -> DeepSeekFimServer:
     def did_open(ls: DeepSeekFimServer, params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
         ls.documents.open(doc.uri, doc.language_id, doc.version, doc.text)
+        ls.service.document_opened(doc.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: DeepSeekFimServer, params: types.DidChangeTextDocumentParams) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from deepseek_fim import syntax
+from deepseek_fim import headers, syntax
 from deepseek_fim.context import FimContext
 from deepseek_fim.postprocess.candidate import Candidate, cursor_line_indent, lines_before
 
@@ -23,12 +23,19 @@ def keep_lines(candidate: Candidate, ctx: FimContext) -> Candidate | None:
     sits at the cursor line's indentation, closes a block, or dedents out of blocks opened with
     ``:`` (``else:``, or the statement after an ``if`` body; see `_dedent_fits`). A ``block``
     answer whose first line completes the cursor line keeps its following lines only when they
-    are a body (deeper than the cursor line) or the completed line opens a block.
+    are a body (deeper than the cursor line), the completed line opens a block, or they are the
+    next arms of an ML ``match``. In every mode, a completed line that is a block header
+    (`headers.is_header`) followed by its body (or an Allman ``{``) keeps the whole block.
     """
     text = candidate.text
     if "\n" not in text:
         return candidate
     first, _, rest = text.partition("\n")
+    following = next((line for line in rest.split("\n") if line.strip()), None)
+    if ctx.line_prefix.strip() and first.strip() and _header_with_body(ctx, first, following):
+        # In any mode: the completed line opens a block and the answer holds its body. Cut
+        # to its first line, a CSS selector or a Kotlin signature would get a lone `{`.
+        return candidate
     if ctx.mode == "line":
         return _one_line(candidate, first)
     if ctx.mode == "next":
@@ -37,14 +44,37 @@ def keep_lines(candidate: Candidate, ctx: FimContext) -> Candidate | None:
         return _next_line(candidate, ctx, rest)
     if not ctx.line_prefix.strip() or not first.strip():
         return candidate  # an empty line, or the answer starts on the next line
-    following = next((line for line in rest.split("\n") if line.strip()), None)
     if following is None:
         return _one_line(candidate, first)
     here = syntax.width(cursor_line_indent(ctx))
     completed = ctx.line_prefix + first
     if syntax.width(syntax.indent_of(following)) > here or syntax.opens_block(completed):
         return candidate
+    if _next_arm(completed, following, here):
+        return candidate
     return _one_line(candidate, first)
+
+
+def _header_with_body(ctx: FimContext, first: str, following: str | None) -> bool:
+    """The completed cursor line is a header and the next line is its body (or its `{`)."""
+    if following is None:
+        return False
+    completed = ctx.line_prefix + first
+    if not headers.is_header(completed, ctx.language_id):
+        return False
+    here = syntax.width(cursor_line_indent(ctx))
+    there = syntax.width(syntax.indent_of(following))
+    # Allman style (C#, Java, C): the header's `{` on a line of its own at the header's column.
+    return there > here or (there == here and following.strip() == "{")
+
+
+def _next_arm(completed: str, following: str, here: int) -> bool:
+    """ML's ``| pattern -> value`` arms: the next arm at the same column continues the match."""
+    return (
+        completed.lstrip().startswith("|")
+        and following.lstrip().startswith("|")
+        and syntax.width(syntax.indent_of(following)) == here
+    )
 
 
 def _one_line(candidate: Candidate, first: str) -> Candidate | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from deepseek_fim import syntax
+from deepseek_fim import headers, syntax
 from deepseek_fim.context import FimContext
 from deepseek_fim.postprocess.candidate import Candidate, cursor_line_indent
 
@@ -18,18 +18,20 @@ def limit_scope(candidate: Candidate, ctx: FimContext) -> Candidate | None:
     The block's column is the cursor line's (after a header: the header's, so the body is what
     is deeper). The answer ends before the first line that dedents below it, or, after a header,
     that comes back to it; a line that only closes the block (``}``, ``end``, ``});``) is kept
-    as its last line, and ``else``/``except``/``catch`` lines continue the construct. Brackets
+    as its last line, and ``else``/``except``/``catch`` lines (and ML's ``|`` arms) continue the
+    construct; so does
+    a header's ``{`` on the line after it (Allman style). Brackets
     tell the same where indentation is flat: the line whose closer takes the bracket depth
     below where the answer started is the last one.
     """
     lines = candidate.text.split("\n")
-    if len(lines) < 2 or ctx.mode == "next":
-        # A `next` answer is one line after the cursor line, placed by keep_lines already.
+    if len(lines) < 2 or (ctx.mode == "next" and not lines[0].strip()):
+        # A `next` answer is one line after the cursor line, placed by keep_lines already
+        # (unless it completed a header with its body: a block).
         return candidate
     completed = ctx.line_prefix + lines[0]
-    header = bool(ctx.line_prefix.strip()) and (
-        syntax.opens_block(completed) or syntax.starts_construct(completed)
-    )
+    header = bool(ctx.line_prefix.strip()) and headers.is_header(completed, ctx.language_id)
+    allman = header
     if ctx.line_prefix.strip():
         column = syntax.width(cursor_line_indent(ctx))
     else:
@@ -43,7 +45,12 @@ def limit_scope(candidate: Candidate, ctx: FimContext) -> Candidate | None:
             continue
         at = syntax.width(syntax.indent_of(line))
         lowest, final = syntax.depth_change(line)
-        if syntax.continues_construct(line) and at <= column:
+        if allman and at == column and line.strip() == "{":
+            depth += final  # the header's own `{` on the next line (C#, Java, C)
+            allman = False
+            continue
+        allman = False
+        if (syntax.continues_construct(line) or _ml_arm(line, ctx)) and at <= column:
             depth = max(0, depth + final)  # `} else {` closes and reopens the same block
             continue
         if depth + lowest < 0:
@@ -60,3 +67,11 @@ def limit_scope(candidate: Candidate, ctx: FimContext) -> Candidate | None:
     if out == candidate.text:
         return candidate
     return replace(candidate, text=out) if out.strip() else None
+
+
+def _ml_arm(line: str, ctx: FimContext) -> bool:
+    """An F#/OCaml/Haskell ``| pattern -> value`` arm, which continues its ``match``.
+
+    Arms often sit at the ``match``'s own column, where another line would end the block.
+    """
+    return ctx.language_id in headers.ML_LANGUAGES and line.lstrip().startswith("|")

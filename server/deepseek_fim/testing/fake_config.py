@@ -63,6 +63,9 @@ class FakeConfig:
     # A prompt's prefix units become cache hits only this long after a request first sent them
     # (DeepSeek builds its cache within seconds); 0 makes them hits for the very next request.
     cache_build_ms: float = 0.0
+    # An outage at the connection level (a dropped VPN, a proxy restarting): every API request
+    # is read and then answered with a TCP reset, no HTTP response; counted in `resets`.
+    reset_connections: bool = False
 
     def updated(self, changes: Mapping[str, Any]) -> FakeConfig:
         """Return a copy with `changes` applied; raise ValueError on a bad field or value."""
@@ -187,6 +190,7 @@ _COERCERS: dict[str, Callable[[Any], Any]] = {
     "oracle_errors": _oracle_errors,
     "oracle_run_on": _flag,
     "cache_build_ms": _number,
+    "reset_connections": _flag,
 }
 
 # Keys a scripted response may carry, with their checks.

@@ -104,6 +104,21 @@ class FakeDeepSeek:
         self._loop = self._thread = self._server = None
         self._url = None
 
+    def refuse_connections(self) -> None:
+        """Stop listening and drop every connection: connecting is refused until further notice.
+
+        As when the API is down or the network is gone, until `accept_connections`. Config, log
+        and balance stay.
+        """
+        if self._url is None:
+            return
+        self._port = int(self._url.rsplit(":", 1)[1])  # come back on the same address
+        self.stop()
+
+    def accept_connections(self) -> None:
+        """Listen again on the same address after `refuse_connections`."""
+        self.start()
+
     def __enter__(self) -> FakeDeepSeek:
         self.start()
         return self
@@ -141,6 +156,11 @@ class FakeDeepSeek:
     def reset(self) -> None:
         """Clear the log, the script and the cache; restore the configured balance."""
         self._state.reset()
+
+    @property
+    def resets(self) -> int:
+        """API requests answered with a TCP reset while `reset_connections` was on."""
+        return self._state.resets
 
     @property
     def balance(self) -> Decimal:

@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
+import struct
 from decimal import Decimal
 from typing import Any
 
@@ -236,6 +238,10 @@ class FakeServer:
             writer.write(response)
             await writer.drain()
             return keep
+        if self.state.config.reset_connections:
+            self.state.count_reset()
+            _reset(writer)
+            return False
         entry = self.state.begin(connection_id, request.method, request.path)
         exchange = _Exchange(self.state, reader, writer, request, entry)
         keep = False
@@ -476,6 +482,15 @@ class FakeServer:
             return self.state.configure(data).to_json()
         entries = data if isinstance(data, list) else [data]
         return {"queued": self.state.add_script(entries)}
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    """Drop the connection with a TCP reset (SO_LINGER 0), as a broken route or proxy does."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
 
 
 def _answer(config: FakeConfig, body: FimBody) -> tuple[str, str]:

@@ -34,6 +34,7 @@ class FakeState:
         self._cache = PrefixCache()
         self._next_request_id = 1
         self._next_connection_id = 1
+        self._resets = 0
 
     @property
     def config(self) -> FakeConfig:
@@ -69,6 +70,17 @@ class FakeState:
             self._cache.clear()
             self._balance = Decimal(self._config.balance)
             self._changed.notify_all()
+
+    def count_reset(self) -> None:
+        """An API request was answered with a TCP reset (`reset_connections`)."""
+        with self._lock:
+            self._resets += 1
+
+    @property
+    def resets(self) -> int:
+        """How many API requests were answered with a TCP reset."""
+        with self._lock:
+            return self._resets
 
     def new_connection_id(self) -> int:
         """Return a fresh connection id."""

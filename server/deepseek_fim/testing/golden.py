@@ -17,6 +17,33 @@ from deepseek_fim.postprocess import Candidate, postprocess
 
 CURSOR = "║"
 UNCHANGED = "unchanged"
+# Language id -> family: the families a step's cases must span, and the benchmark's columns.
+LANGUAGE_FAMILIES = {
+    "python": "python",
+    "javascript": "js",
+    "typescript": "js",
+    "vue": "js",
+    "lua": "lua",
+    "go": "go",
+    "rust": "c-like",
+    "c": "c-like",
+    "java": "c-like",
+    "csharp": "c-like",
+    "kotlin": "c-like",
+    "scala": "c-like",
+    "swift": "c-like",
+    "css": "css",
+    "scss": "css",
+    "less": "css",
+    "fsharp": "ml",
+    "ocaml": "ml",
+    "ruby": "ruby/julia",
+    "julia": "ruby/julia",
+    "yaml": "data",
+    "json": "data",
+    "toml": "data",
+    "markdown": "markdown",
+}
 
 
 @dataclass(frozen=True)
@@ -30,6 +57,11 @@ class GoldenCase:
     document: str
     output: str
     expected: str | None  # None: nothing may be shown
+
+    @property
+    def family(self) -> str:
+        """The case's language family (`LANGUAGE_FAMILIES`; the language itself if unlisted)."""
+        return LANGUAGE_FAMILIES.get(self.language, self.language)
 
     @property
     def prefix(self) -> str:

@@ -57,6 +57,7 @@ class Session:
         initialization_options: Any = None,
         configuration: Any = None,
         capabilities: types.ClientCapabilities | None = None,
+        root_uri: str | None = None,
     ) -> Session:
         """Start the server with env, initialize it, and answer workspace/configuration."""
         client = LanguageClient("deepseek-fim-test-client", "0")
@@ -96,6 +97,7 @@ class Session:
                 capabilities=capabilities,
                 process_id=os.getpid(),
                 initialization_options=initialization_options,
+                root_uri=root_uri,
             )
         )
         client.initialized(types.InitializedParams())
@@ -120,6 +122,13 @@ class Session:
             )
         )
         return document
+
+    def close(self, uri: str) -> None:
+        """Send didClose."""
+        self.documents.pop(uri, None)
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
+        )
 
     def type_text(self, uri: str, text: str) -> None:
         """Insert text at the end of the document in one incremental change."""

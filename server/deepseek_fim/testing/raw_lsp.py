@@ -32,9 +32,12 @@ class RawServer:
         stderr: IO[bytes] | int = subprocess.DEVNULL,
         command: Sequence[str] = SERVER_COMMAND,
     ) -> None:
-        """Start the server with env added to this process's environment."""
+        """Start the server with env added to this process's environment.
+
+        `command`: another way to start it (a benchmark runs a previous version's code).
+        """
         self.configuration = configuration
-        self.process = subprocess.Popen(  # noqa: S603 - our own server, fixed command
+        self.process = subprocess.Popen(  # noqa: S603 - our own server
             list(command),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

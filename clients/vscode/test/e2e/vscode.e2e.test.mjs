@@ -12,6 +12,24 @@ import {
 const KEY = 'sk-fake-test-key';
 const COMPLETION = 'return a + b';
 const GRANT = 5_000_000;
+// Issue 19: a block asked for at a line's end (the last character is typed, then Tab): the
+// server must ask for a block, or the fake (which applies the stop sequences) cuts it to `{`.
+const BLOCKS = {
+  css: {
+    file: 'style.css',
+    before: 'body {\n  margin: 0;\n}\n\n.car',
+    typed: 'd',
+    completion: ' {\n  padding: 1rem;\n  border-radius: 4px;\n}',
+    after: 'body {\n  margin: 0;\n}\n\n.card {\n  padding: 1rem;\n  border-radius: 4px;\n}',
+  },
+  python: {
+    file: 'cart.py',
+    before: 'def total(items):\n    total = 0\n    for item in item',
+    typed: 's',
+    completion: ':\n        total += item.price',
+    after: 'def total(items):\n    total = 0\n    for item in items:\n        total += item.price',
+  },
+};
 
 const timings = {};
 let sandbox;
@@ -99,6 +117,9 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     // Here, not in its scenario: quick open does not list a file created after the workbench loaded.
     writeFileSync(join(sandbox.workspace, 'cancel.py'), 'def mul(a, b):\n    ');
     writeFileSync(join(sandbox.workspace, 'log.js'), 'function main(a, b) {\n  console.log\n}\n');
+    for (const block of Object.values(BLOCKS)) {
+      writeFileSync(join(sandbox.workspace, block.file), block.before);
+    }
     writeUserSettings(sandbox, {
       'deepseekFim.baseUrl': fake.url,
       'deepseekFim.server.command': SERVER_COMMAND,
@@ -436,4 +457,30 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     assert.equal(saved, expected);
     await shot('12-range-accepted');
   });
+
+  for (const [language, block] of Object.entries(BLOCKS)) {
+    it(`a ${language} block asked for at a line's end is accepted whole (saved file on disk)`, async () => {
+      await fake.configure({ completion: block.completion, latency_ms: 0 });
+      const before = (await fake.fimRequests()).length;
+      await openFile(block.file);
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type(block.typed);
+      const ghost = page.locator('.ghost-text-decoration, .ghost-text').first();
+      await ghost.waitFor({ state: 'visible', timeout: 20000 });
+      await shot(`13-${language}-block-ghost-text`);
+      const asked = (await fake.fimRequests()).slice(before).at(-1);
+      assert.ok(asked, 'a FIM request reached the fake');
+      assert.ok(!(asked.body?.stop ?? []).includes('\n'), `asked for one line: ${JSON.stringify(asked.body?.stop)}`);
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Control+S');
+      const path = join(sandbox.workspace, block.file);
+      let saved = '';
+      await waitFor(`${block.file} to be saved with the block`, () => {
+        saved = readFileSync(path, 'utf8');
+        return saved === block.after;
+      }, { timeoutMs: 8000 }).catch(() => undefined);
+      assert.equal(saved, block.after);
+      await shot(`14-${language}-block-accepted`);
+    });
+  }
 });

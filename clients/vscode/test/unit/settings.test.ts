@@ -27,6 +27,8 @@ test('defaults map to the server settings without empty strings, client-only key
     debounceMs: 250,
     prefixTokens: 768,
     suffixTokens: 256,
+    contextTokens: 800,
+    contextFromDisk: true,
     maxTokensLine: 48,
     maxTokensBlock: 192,
     temperature: 0,
@@ -43,7 +45,7 @@ test('contributed settings cover every server setting of architecture.md except 
   const keys = Object.keys(contributedDefaults());
   for (const key of [
     'baseUrl', 'dataDir', 'model', 'enabled', 'disabledLanguages', 'exclude', 'debounceMs', 'prefixTokens',
-    'suffixTokens', 'maxTokensLine', 'maxTokensBlock', 'temperature', 'requestTimeoutMs', 'grant.tokens',
+    'suffixTokens', 'contextTokens', 'contextFromDisk', 'maxTokensLine', 'maxTokensBlock', 'temperature', 'requestTimeoutMs', 'grant.tokens',
     'grant.amount', 'grant.currency', 'grant.startDate', 'grant.days', 'prices', 'budgetDiagnostic', 'pace', 'prefetch', 'server.command', 'server.pythonPath',
   ]) {
     assert.ok(keys.includes(key), `missing deepseekFim.${key}`);

@@ -12,10 +12,16 @@ asked again after the user typed the start of its answer, answers the rest of th
 `--oracle-errors place` draws anew at every cursor position instead (the table before this
 option existed): there, asking again one key later is a fresh chance to be right.
 
-A seeded typist retypes regions of real Python (function bodies from the standard library) into
-the file they were cut from, at a human cadence: 50-290 ms between keys; pauses of 0.3-1.6 s
-after a line break, often after `:`/`(`/`,`/`=`/brackets and after a keyword and a space, now and
-then inside a word, and after accepting a suggestion. Enter types the line break and the next
+The fake answers like a model at each stop (`--oracle-run-on`, the default): past the oracle's
+lines the model writes on to the request's stop or `max_tokens`, and all of it is billed (a
+`block` request pays for up to 192 tokens), while the text sent stays the oracle's lines.
+
+A seeded typist retypes regions of real Python (function bodies from the standard library, or
+with `--region-set methods` method bodies of long classes, where the text after the cursor runs
+on through the class) into the file they were cut from, at a human cadence: 50-290 ms between
+keys; pauses of 0.4-1.5 s at 60% of the line ends before Enter, of 0.3-1.6 s after a line
+break, often after `:`/`(`/`,`/`=`/brackets and after a keyword and a space, now and then
+inside a word, and after accepting a suggestion. Enter types the line break and the next
 line's indentation at once, as an auto-indenting editor does. At the end of every pause the
 typist looks: when the ghost text is exactly the start of what it was going to type, it presses
 Tab; otherwise it types on. The buffer must equal the original file at the end.
@@ -26,8 +32,12 @@ Printed per configuration (each on the same regions and cadence, back to back in
   the pauses that got one (p25-p75 beside it);
 - the share of pauses with such ghost text on screen when the typist went on;
 - FIM requests sent, and aborted after they were sent (the client went away before the answer);
-- tokens (cache hit + miss + output, as the fake billed them) per hour of typing;
-- the prompt cache-hit ratio; tokens per accepted character.
+- tokens (cache hit + miss + output, as the fake billed them) per hour of typing, and USD per
+  hour at DeepSeek V3.2 list prices (per 1M tokens: hit 0.028, miss 0.28, output 0.42);
+- the prompt cache-hit ratio; full-price tokens (miss + output) and all tokens per accepted
+  character; the share of the region's characters that came from accepts;
+- the pauses apart by kind: at a line end before Enter, after Enter, after an opener or a
+  keyword, after an accept, elsewhere (mostly inside a word).
 The range across regions is shown in brackets. Configurations: `default` (the plugin's and the
 server's defaults), `naive` (a client in editor_pauses.lua that asks at every keystroke and
 clears what is shown at every key; the server's debounce is 0) and, with `--previous DIR`,
@@ -36,8 +46,9 @@ clears what is shown at every key; the server's debounce is 0) and, with `--prev
 
 Usage: bench_editor_pauses.py [--quick] [--versions 0.12,0.11] [--configs default,naive]
          [--previous DIR]
-         [--regions N] [--repeat N] [--seed N] [--latency-ms 300] [--cache-build-ms 2000]
-         [--oracle-lines 1] [--oracle-accuracy 0.6] [--oracle-errors word|place] [--json FILE]
+         [--regions N] [--region-set functions|methods] [--repeat N] [--seed N]
+         [--latency-ms 300] [--cache-build-ms 2000] [--oracle-lines 1] [--oracle-accuracy 0.6]
+         [--oracle-errors word|place] [--no-oracle-run-on] [--json FILE]
 Needs the editors (clients/neovim/scripts/install-nvim.sh; DEEPSEEK_FIM_CACHE says where) and
 takes about 2 minutes per configuration and region set (`--quick`: one short region).
 """
@@ -78,6 +89,29 @@ FAKE_KEY = "sk-fake-bench-key"
 PAUSE_S = 0.3  # a gap at least this long is a pause
 KEYWORDS = frozenset(keyword.kwlist)
 PAUSE_AFTER = frozenset(":(,=[{")
+EOL_PAUSE_SHARE = 0.6  # line ends where the typist stops before pressing Enter
+# USD per 1M tokens, DeepSeek V3.2 list prices: cache hit, cache miss, output.
+PRICE_HIT, PRICE_MISS, PRICE_OUT = 0.028, 0.28, 0.42
+PAUSE_KINDS = ("line end", "after Enter", "opener/keyword", "after accept", "mid-word/other")
+
+
+def pause_place(region: Region, offset: int, after_accept: bool) -> str:
+    """The kind of place a pause at `offset` of the region is at (`PAUSE_KINDS`)."""
+    if after_accept:
+        return "after accept"
+    typed = region.text[:offset]
+    line = (region.original[: region.start] + typed).rsplit("\n", 1)[-1]
+    if not line.strip():
+        return "after Enter"
+    if offset < len(region.text) and region.text[offset] == "\n":
+        return "line end"
+    last = line[-1]
+    before = line[:-1] if last == " " else line
+    if (before and before[-1] in PAUSE_AFTER) or (
+        last == " " and before.split() and before.split()[-1] in KEYWORDS
+    ):
+        return "opener/keyword"
+    return "mid-word/other"
 
 
 # --- what is typed ---
@@ -116,18 +150,29 @@ def body_region(module: ModuleType, function: str) -> Region:
     return Region(name, f"{module.__name__.replace('.', '_')}.py", original, start, text)
 
 
-def regions(count: int, quick: bool) -> list[Region]:
+def regions(count: int, quick: bool, kind: str = "functions") -> list[Region]:
+    """The regions to type: function bodies, or method bodies of long classes (`methods`: the
+    text after the cursor runs on through the class, so the suffix has something to cost)."""
     import fnmatch
+    import ipaddress
     import json.encoder
+    import pprint
     import statistics as stats_module
     import textwrap
 
-    chosen = [
-        body_region(fnmatch, "filter"),
-        body_region(json.encoder, "py_encode_basestring_ascii"),
-        body_region(stats_module, "median"),
-        body_region(textwrap, "indent"),
-    ][:count]
+    if kind == "methods":
+        chosen = [
+            body_region(textwrap, "_fix_sentence_endings"),
+            body_region(pprint, "_pprint_counter"),
+            body_region(ipaddress, "_parse_hextet"),
+        ][:count]
+    else:
+        chosen = [
+            body_region(fnmatch, "filter"),
+            body_region(json.encoder, "py_encode_basestring_ascii"),
+            body_region(stats_module, "median"),
+            body_region(textwrap, "indent"),
+        ][:count]
     if quick:
         # The first three lines of the first body; the rest of the body stays in the file.
         first = chosen[0]
@@ -176,6 +221,11 @@ def gap_before(seed: int, region: Region, offset: int, after_accept: bool) -> fl
     if offset == 0:
         return 1.0
     previous = typed[-1]
+    if region.text[offset] == "\n" and typed[typed.rfind("\n") + 1 :].strip():
+        # At the end of a line, before Enter: what comes on the next line? (Most real pauses.)
+        eol = _rng(seed, region.name, offset, "eol")
+        if eol.random() < EOL_PAUSE_SHARE:
+            return eol.uniform(0.4, 1.5)
     if typed.endswith("\n") or (previous == " " and typed.rstrip(" ").endswith("\n")):
         return rng.uniform(0.6, 1.6)  # a new line: what comes next?
     word = typed[:-1].split()[-1] if previous == " " and typed[:-1].split() else ""
@@ -252,6 +302,7 @@ class Pause:
     ghost: bool  # any ghost text on screen
     correct: bool  # the ghost text was the start of what the typist was going to type
     latency_ms: float | None  # from the last key to the ghost text for this place, if any
+    kind: str = ""  # where it is (PAUSE_KINDS)
 
 
 @dataclass
@@ -265,6 +316,7 @@ class RunResult:
     accepts: int = 0
     typed_keys: int = 0
     typing_s: float = 0.0
+    chars: int = 0  # characters of the region (typed or accepted)
     sent: int = 0
     aborted: int = 0
     hit: int = 0
@@ -361,11 +413,12 @@ def oracle_fake(region: Region, args: argparse.Namespace) -> FakeDeepSeek:
         oracle_accuracy=args.oracle_accuracy,
         oracle_seed=args.seed,
         oracle_errors=args.oracle_errors,
+        oracle_run_on=args.oracle_run_on,
     )
 
 
 def run_region(config: Config, region: Region, args: argparse.Namespace) -> RunResult:
-    result = RunResult(config.label, region.name)
+    result = RunResult(config.label, region.name, chars=len(region.text))
     with (
         tempfile.TemporaryDirectory(prefix="bench-editor-") as tmp,
         oracle_fake(region, args) as fake,
@@ -426,6 +479,13 @@ def request_record(entry: dict[str, Any], first_started: float) -> dict[str, Any
     }
 
 
+def is_wrong_answer(ghost: str | None, wrong: str) -> bool:
+    """Whether `ghost` is the oracle's wrong answer here (cut short, or run on past it)."""
+    if not ghost or not wrong:
+        return False
+    return wrong.startswith(ghost) or ghost.startswith(wrong)
+
+
 def type_region(
     nvim: pynvim.Nvim,
     region: Region,
@@ -456,9 +516,10 @@ def type_region(
             # A ghost for this place: right, or the oracle's wrong answer here (both possibly
             # cut short by the server); not an older suggestion the editor still shows.
             wrong = spoil(first_lines(rest, oracle_lines))
-            here = correct or (bool(ghost) and bool(wrong) and wrong.startswith(ghost or ""))
+            here = correct or is_wrong_answer(ghost, wrong)
             latency = max(0.0, (state["since"] - state["last_key"]) / 1e6) if here else None
-            result.pauses.append(Pause(gap, ghost is not None, correct, latency))
+            kind = pause_place(region, offset, after_accept)
+            result.pauses.append(Pause(gap, ghost is not None, correct, latency, kind))
             if correct and ghost:
                 nvim.input("<Tab>")
                 keys_sent += 1
@@ -520,6 +581,10 @@ class Summary:
     runs: int
     per_region: dict[str, dict[str, float | None]]
     reuse: str = "-"
+    usd_per_hour: float = 0.0
+    full_price_per_accepted_char: float | None = None
+    accepted_share: float = 0.0
+    kinds: dict[str, tuple[int, float, float | None]] = field(default_factory=dict)
 
 
 def figures(runs: list[RunResult]) -> dict[str, float | None]:
@@ -529,6 +594,9 @@ def figures(runs: list[RunResult]) -> dict[str, float | None]:
     prompt = sum(r.hit + r.miss for r in runs)
     hours = sum(r.typing_s for r in runs) / 3600
     accepted = sum(r.accepted_chars for r in runs)
+    usd = sum(r.hit * PRICE_HIT + r.miss * PRICE_MISS + r.out * PRICE_OUT for r in runs) / 1e6
+    full_price = sum(r.miss + r.out for r in runs)
+    chars = sum(r.chars for r in runs)
     return {
         "latency_ms": statistics.median(latencies) if latencies else None,
         "ghost_share": (len(latencies) / len(pauses)) if pauses else 0.0,
@@ -537,7 +605,26 @@ def figures(runs: list[RunResult]) -> dict[str, float | None]:
         "tokens_per_hour": tokens / hours if hours else 0.0,
         "cache_hit": sum(r.hit for r in runs) / prompt if prompt else 0.0,
         "tokens_per_accepted_char": tokens / accepted if accepted else None,
+        "usd_per_hour": usd / hours if hours else 0.0,
+        "full_price_per_accepted_char": full_price / accepted if accepted else None,
+        "accepted_share": accepted / chars if chars else 0.0,
     }
+
+
+def by_kind(runs: list[RunResult]) -> dict[str, tuple[int, float, float | None]]:
+    """Per kind of pause: how many, the share with a ghost for the place, the median latency."""
+    out: dict[str, tuple[int, float, float | None]] = {}
+    for kind in PAUSE_KINDS:
+        pauses = [p for r in runs for p in r.pauses if p.kind == kind]
+        if not pauses:
+            continue
+        latencies = [p.latency_ms for p in pauses if p.latency_ms is not None]
+        out[kind] = (
+            len(pauses),
+            len(latencies) / len(pauses),
+            statistics.median(latencies) if latencies else None,
+        )
+    return out
 
 
 REUSE_COUNTERS = ("reusedPending", "lruHits", "prefetched", "prefetchUsed")
@@ -592,6 +679,10 @@ def summarize(label: str, runs: list[RunResult]) -> Summary:
         runs=len(runs),
         per_region={name: figures(group) for name, group in by_region.items()},
         reuse=reuse_text(runs),
+        usd_per_hour=overall["usd_per_hour"] or 0.0,
+        full_price_per_accepted_char=overall["full_price_per_accepted_char"],
+        accepted_share=overall["accepted_share"] or 0.0,
+        kinds=by_kind(runs),
     )
 
 
@@ -615,6 +706,18 @@ def print_table(summaries: list[Summary]) -> None:
     def one(v: float) -> str:
         return f"{v:.0f}"
 
+    def usd(v: float) -> str:
+        return f"{v:.3f}"
+
+    def kind_row(kind: str) -> Callable[[Summary], str]:
+        def render(s: Summary) -> str:
+            if kind not in s.kinds:
+                return "-"
+            count, share, latency = s.kinds[kind]
+            return f"{ms(latency) if latency is not None else '-'} ms, {pct(share)} of {count}"
+
+        return render
+
     rows: list[tuple[str, Callable[[Summary], str]]] = [
         (
             "median pause to visible ghost, ms (p25-p75)",
@@ -636,7 +739,26 @@ def print_table(summaries: list[Summary]) -> None:
             "tokens per hour of typing",
             lambda s: mil(s.tokens_per_hour) + spread(s, "tokens_per_hour", mil),
         ),
+        (
+            "USD per hour of typing (V3.2 prices)",
+            lambda s: f"{s.usd_per_hour:.3f}" + spread(s, "usd_per_hour", usd),
+        ),
         ("prompt cache-hit ratio", lambda s: pct(s.cache_hit) + spread(s, "cache_hit", pct)),
+        (
+            "full-price tokens (miss + output) per accepted char",
+            lambda s: (
+                (
+                    f"{s.full_price_per_accepted_char:.1f}"
+                    if s.full_price_per_accepted_char is not None
+                    else "-"
+                )
+                + spread(s, "full_price_per_accepted_char", one)
+            ),
+        ),
+        (
+            "characters from accepts",
+            lambda s: pct(s.accepted_share) + spread(s, "accepted_share", pct),
+        ),
         (
             "tokens per accepted character",
             lambda s: (
@@ -649,6 +771,7 @@ def print_table(summaries: list[Summary]) -> None:
             lambda s: f"{s.accepts} / {s.accepted_chars} / {s.typed_keys}",
         ),
         ("buffers equal to the file at the end", lambda s: f"{s.buffers_ok} of {s.runs}"),
+        *((f"{kind}: median to ghost, share with one", kind_row(kind)) for kind in PAUSE_KINDS),
         (
             "answered by one in flight / recent answer / prefetch (used of sent)",
             lambda s: s.reuse,
@@ -669,11 +792,25 @@ def print_table(summaries: list[Summary]) -> None:
 
 def add_typist_arguments(parser: argparse.ArgumentParser) -> None:
     """The typist's seed and the oracle fake's options (also the VS Code bench's)."""
+    parser.add_argument("--regions", type=int, default=3)
+    parser.add_argument(
+        "--region-set",
+        choices=("functions", "methods"),
+        default="functions",
+        help="function bodies from the standard library, or method bodies of long classes",
+    )
     parser.add_argument("--seed", type=int, default=10)
     parser.add_argument("--latency-ms", type=float, default=300)
     parser.add_argument("--cache-build-ms", type=float, default=2000)
     parser.add_argument("--oracle-lines", type=int, default=1)
     parser.add_argument("--oracle-accuracy", type=float, default=0.6)
+    parser.add_argument(
+        "--oracle-run-on",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="answer like a model: past the oracle's lines on to the suffix, the request's stop"
+        " or max_tokens (default); --no-oracle-run-on: the oracle's lines only",
+    )
     parser.add_argument(
         "--oracle-errors",
         choices=("word", "place"),
@@ -689,6 +826,7 @@ def describe_typist(args: argparse.Namespace) -> str:
         f"seed {args.seed}, API latency {args.latency_ms:.0f} ms, cache built after "
         f"{args.cache_build_ms:.0f} ms, oracle {args.oracle_lines or 'all'} line(s) at a time, "
         f"right at {args.oracle_accuracy:.0%} (errors per {args.oracle_errors})"
+        + (", running on to the stop or max_tokens" if args.oracle_run_on else "")
     )
 
 
@@ -702,14 +840,13 @@ def main() -> None:
         type=Path,
         help="a checkout of the previous version, with its own .venv (./scripts/setup)",
     )
-    parser.add_argument("--regions", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=1)
     add_typist_arguments(parser)
     parser.add_argument("--json", help="write every run's figures to this file")
     args = parser.parse_args()
     names = args.configs or ("previous," if args.previous else "") + "default,naive"
     chosen = configs(args.versions.split(","), names.split(","), args.previous)
-    todo = regions(args.regions, args.quick)
+    todo = regions(args.regions, args.quick, args.region_set)
     runs: dict[str, list[RunResult]] = {c.label: [] for c in chosen}
     # Interleaved: each region is typed by every configuration before the next region, so
     # that the load of this shared machine falls on all of them alike.

@@ -9,8 +9,10 @@ Tab when the ghost text is exactly the start of what it was going to type; the s
 equal the original.
 
 Printed: the rows of bench_editor_pauses.py (median pause to visible ghost, pauses with a ghost,
-requests sent/aborted, tokens per hour, cache-hit ratio, tokens per accepted character, whether
-the file ended equal to the original), then where the time before a request goes: from a key
+requests sent/aborted, tokens and USD per hour, cache-hit ratio, full-price and all tokens per
+accepted character, characters from accepts, whether the file ended equal to the original, the
+pause kinds apart: line end before Enter, after Enter, opener/keyword, after accept, other),
+then where the time before a request goes: from a key
 to the fake receiving the request it caused, at places where the server does not wait (line
 start, after an opener or a keyword, after an accept) and elsewhere, mostly in the middle of a
 word (the server waits there: `debounceMs`, or what the user's cadence says, pauses.py and
@@ -24,6 +26,7 @@ extension: `--previous-vsix FILE`, e.g. built from main, and with `--previous DI
 that checkout's .venv).
 
 Usage: bench_vscode_pauses.py [--quick] [--configs previous,default,debounce0] [--regions N]
+         [--region-set functions|methods] [--no-oracle-run-on]
          [--previous-vsix FILE] [--previous DIR] [--oracle-errors word|place]
          [--seed N] [--latency-ms 300] [--cache-build-ms 2000] [--oracle-lines 1]
          [--oracle-accuracy 0.6] [--json FILE]
@@ -61,6 +64,7 @@ from bench_editor_pauses import (
     gap_before,
     key_events,
     oracle_fake,
+    pause_place,
     print_table,
     regions,
     summarize,
@@ -84,7 +88,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
 class Waits:
     """Seconds from a key to the fake receiving the request it caused, by kind of place."""
 
-    no_wait: list[float]  # the server sends at once (line start, opener, keyword, after accept)
+    no_wait: list[float]  # the server sends at once (line start or end, opener, keyword, accept)
     mid_word: list[float]  # anywhere else (mostly inside a word): the server waits there
 
 
@@ -120,7 +124,7 @@ def plan_for(
 
 
 def run_region(config: str, region: Region, args: argparse.Namespace, waits: Waits) -> RunResult:
-    result = RunResult(f"{config} vscode", region.name)
+    result = RunResult(f"{config} vscode", region.name, chars=len(region.text))
     with (
         tempfile.TemporaryDirectory(prefix="bench-vscode-") as tmp,
         oracle_fake(region, args) as fake,
@@ -142,8 +146,16 @@ def run_region(config: str, region: Region, args: argparse.Namespace, waits: Wai
         artifacts.mkdir(parents=True, exist_ok=True)
         (artifacts / f"{config}-{region.name}.json").write_text(json.dumps(typed, indent=1))
         fim = fake.fim_requests()
+    accepted_at = {k["offset"]: k["accept"] for k in typed["keys"]}  # the key that got there
     result.pauses = [
-        Pause(p["gap_s"], p["ghost"], p["correct"], p["latency_ms"]) for p in typed["pauses"]
+        Pause(
+            p["gap_s"],
+            p["ghost"],
+            p["correct"],
+            p["latency_ms"],
+            pause_place(region, p["offset"], accepted_at.get(p["offset"], False)),
+        )
+        for p in typed["pauses"]
     ]
     result.accepts = typed["accepts"]
     result.accepted_chars = typed["accepted_chars"]
@@ -187,7 +199,8 @@ def collect_waits(
         at, offset, accept = before[-1]
         text = region.original[: region.start] + region.text[:offset]
         line_prefix = text[text.rfind("\n") + 1 :]
-        kind = "accept" if accept else pause_kind(line_prefix)
+        # The typist always types at the end of its line: nothing follows the cursor there.
+        kind = "accept" if accept else pause_kind(line_prefix, "")
         (waits.mid_word if kind == "other" else waits.no_wait).append(entry["started"] - at)
 
 
@@ -205,7 +218,6 @@ def main() -> None:
         "--quick", action="store_true", help="three lines of one region (smoke run)"
     )
     parser.add_argument("--configs", default="default")
-    parser.add_argument("--regions", type=int, default=3)
     add_typist_arguments(parser)
     parser.add_argument(
         "--previous-vsix",
@@ -228,7 +240,7 @@ def main() -> None:
         raise SystemExit(f"unknown configurations {unknown}; known: {sorted(CONFIGS)}")
     if not VSIX.exists():
         raise SystemExit(f"{VSIX} is missing: run `npm run package` in {EXT_DIR}")
-    todo = regions(args.regions, args.quick)
+    todo = regions(args.regions, args.quick, args.region_set)
     runs: dict[str, list[RunResult]] = {f"{n} vscode": [] for n in names}
     waits = {f"{n} vscode": Waits([], []) for n in names}
     for region in todo:

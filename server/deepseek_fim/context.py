@@ -144,14 +144,32 @@ def _in_indented_block(lines: Sequence[str], line: int) -> bool:
     return False
 
 
+# Lines with code after the cursor line that the suffix keeps, by where the cursor is: it
+# follows the prompt, so every token of it is billed as a cache miss, and the model needs the
+# next few lines (where to stop, what not to repeat), rarely the rest of the block. Inside a
+# line the rest of the line says most; at a line's end the next lines say whether the line goes
+# on; on a blank line (a body to write) the lines after it bound the body.
+SUFFIX_LINES = {"inside": 2, "end": 3, "blank": 6}
+
+
+def _suffix_lines(lines: Sequence[str], line: int, line_suffix: str) -> int:
+    """How many lines with code after the cursor line the suffix keeps (`SUFFIX_LINES`)."""
+    if line_suffix.strip():
+        return SUFFIX_LINES["inside"]
+    if line < len(lines) and lines[line].strip():
+        return SUFFIX_LINES["end"]
+    return SUFFIX_LINES["blank"]
+
+
 def _suffix_window(
     lines: Sequence[str], line: int, line_suffix: str, budget: float
 ) -> tuple[str, float]:
-    """Suffix window: the rest of the cursor line and the lines after it, under the budget.
+    """Suffix window: the rest of the cursor line and the first lines after it, under the budget.
 
-    Inside an indented block it ends with the first unindented line after the cursor (the
-    block's closing ``}``/``end``, or the next top-level ``def``): code past the end of the
-    cursor's top-level block seldom shapes the completion, and suffix tokens are never cached.
+    It keeps the first few lines with code after the cursor line (`_suffix_lines`), and inside
+    an indented block it ends with the first unindented line after the cursor (the block's
+    closing ``}``/``end``, or the next top-level ``def``): the suffix is never cached, and code
+    further on seldom shapes the completion.
     """
     parts = [line_suffix]
     used = estimate_tokens_float(line_suffix)
@@ -159,9 +177,10 @@ def _suffix_window(
         cut = line_suffix[: int(budget * _CHARS_PER_TOKEN_FLOOR)]
         return cut, estimate_tokens_float(cut)
     scoped = line + 1 < len(lines) and _in_indented_block(lines, line)
+    wanted = _suffix_lines(lines, line, line_suffix)
     index = line + 1
     count = len(lines)
-    while index < count:
+    while index < count and wanted > 0:
         text = lines[index]
         cost = estimate_line_tokens(text)
         if used + cost > budget:
@@ -169,6 +188,8 @@ def _suffix_window(
         parts.append(text)
         used += cost
         index += 1
+        if text.strip():
+            wanted -= 1
         if scoped and text.strip() and not syntax.indent_of(text):
             break
     return "\n".join(parts), used

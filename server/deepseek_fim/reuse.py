@@ -189,10 +189,17 @@ class PendingFetch:
     anchor: Anchor
     task: asyncio.Task[Answer | None]
     prefetch: bool = False
+    # Its answer cannot hold a line break (a `line` request, stop "\n"): it cannot answer a
+    # position after a line break typed since.
+    one_line: bool = False
     waiters: int = 0
     # Whether anyone waited for it when its answer arrived (else it was not shown).
     adopted: bool = False
     handles: list[asyncio.TimerHandle] = field(default_factory=list)
+
+    def can_answer(self, typed: str) -> bool:
+        """Whether its answer may still hold the rest after `typed` (typed since its anchor)."""
+        return not (self.one_line and "\n" in typed)
 
 
 class PendingFetches:
@@ -210,6 +217,7 @@ class PendingFetches:
         fetch: Callable[[PendingFetch], Coroutine[Any, Any, Answer | None]],
         *,
         prefetch: bool = False,
+        one_line: bool = False,
     ) -> PendingFetch:
         """Start `fetch` for uri, cancelling the one in flight there; `fetch` gets its record."""
         self.cancel(uri)
@@ -218,7 +226,7 @@ class PendingFetches:
         async def run() -> Answer | None:
             return await fetch(holder[0])
 
-        pending = PendingFetch(anchor, asyncio.ensure_future(run()), prefetch)
+        pending = PendingFetch(anchor, asyncio.ensure_future(run()), prefetch, one_line)
         holder.append(pending)
         self._pending[uri] = pending
         pending.task.add_done_callback(lambda _task: self._finished(uri, pending))
@@ -233,12 +241,18 @@ class PendingFetches:
     def find(
         self, uri: str, lines: Sequence[str], line: int, col: int
     ) -> tuple[PendingFetch, str] | None:
-        """The request in flight for uri that the cursor is at or typed into, and what was typed."""
+        """The request in flight for uri that the cursor is at or typed into, and what was typed.
+
+        None also when its answer cannot reach the cursor (a line break typed into a one-line
+        request): waiting for it would only delay the request that can.
+        """
         pending = self._pending.get(uri)
         if pending is None or pending.task.done():
             return None
         typed = pending.anchor.typed_since(lines, line, col)
-        return None if typed is None else (pending, typed)
+        if typed is None or not pending.can_answer(typed):
+            return None
+        return pending, typed
 
     def get(self, uri: str) -> PendingFetch | None:
         """The request in flight for uri, if any."""
@@ -272,11 +286,16 @@ class PendingFetches:
             pending.task.cancel()
 
     def document_changed(self, uri: str, lines: Sequence[str]) -> bool:
-        """Cancel the request in flight for uri if the text left its anchor; True if it did."""
+        """Cancel the request in flight for uri if the text left its anchor; True if it did.
+
+        Also when a line break was typed into a one-line request (Enter after a request at the
+        end of a line): its answer cannot serve the new line, so it is aborted at the key.
+        """
         pending = self._pending.get(uri)
         if pending is None or pending.task.done():
             return False
-        if pending.anchor.typed_on_line(lines) is not None:
+        typed = pending.anchor.typed_on_line(lines)
+        if typed is not None and pending.can_answer(typed):
             return False
         pending.task.cancel()
         return True

@@ -323,10 +323,11 @@ class CompletionService:
         if in_flight is None:
             self.pending.cancel(uri)
         version = document.version
-        # Where typists pause (a line start, after an opener or a keyword, right after an
-        # accept) there is no wait at all (pauses.py); inside a word the wait follows the user's
-        # own key gaps (cadence.py). Pacing (when the grant would run out before it expires)
-        # waits longer mid-word and sends smaller windows; otherwise it changes nothing.
+        # Where typists pause (a line start or end, after an opener or a keyword, right after
+        # an accept) there is no wait at all (pauses.py); inside a word the wait follows the
+        # user's own key gaps (cadence.py). Pacing (when the grant would run out before it
+        # expires) waits longer mid-word, at a line's end too, and sends smaller windows;
+        # otherwise it changes nothing.
         pace = self.budget.pace()
         delay = 0.0
         if debounce:
@@ -341,6 +342,7 @@ class CompletionService:
                 debounce_ms / 1000,
                 just_accepted=just_accepted,
                 editor_wait_s=self._settings.editor_delay_ms / 1000,
+                line_suffix=None if pace.active else document.lines[position.line][position.col :],
             )
         if offline_wait > 0:
             # The API could not be reached at the last try, less than the floor between tries
@@ -453,11 +455,16 @@ class CompletionService:
         """Start the request for a prepared prompt as the document's request in flight."""
         # The answer depends on the text after the cursor as far as the suffix window reaches.
         anchor = Anchor.at(document.lines, prepared.line, prepared.col, prepared.suffix.count("\n"))
+        ctx = prepared.ctx
+        mode = pauses.line_end_mode(ctx.mode, ctx.line_prefix, ctx.line_suffix)
+        if mode != ctx.mode:
+            prepared = replace(prepared, ctx=replace(ctx, mode=mode))
         return self.pending.start(
             document.uri,
             anchor,
             lambda fetch: self._fetch(fetch, document.uri, prepared, spent, pace),
             prefetch=prefetch,
+            one_line="\n" in STOPS[mode],
         )
 
     def _prepare(self, document: Document, line: int, col: int, pace: Pace) -> Prepared:

@@ -137,8 +137,9 @@ async def test_a_cancelled_request_that_reached_the_api_is_possibly_billed(serve
 async def test_a_request_cancelled_in_the_debounce_is_not_billed(server_env, fake):
     session = await Session.start(server_env, {**SETTINGS, "debounceMs": 2000})
     try:
-        # Inside a word: the whole debounce applies there (at a line start there is none).
-        session.open(URI, SOURCE.replace("def add(a, b):\n    \n", "def add(a, b):\n    ret\n"))
+        # Inside a word inside a line: the whole debounce applies there (at a line start or
+        # end there is none).
+        session.open(URI, SOURCE.replace("def add(a, b):\n    \n", "def add(a, b):\n    ret)\n"))
         msg_id, future = session.request_inline(URI, types.Position(10, 7))
         await asyncio.sleep(0.2)
         session.cancel(msg_id)

@@ -313,3 +313,30 @@ async def test_no_prefetch_by_default(session, fake):
     await asyncio.sleep(0.5)
     assert len(fake.fim_requests()) == 1
     assert (await session.status())["session"]["prefetched"] == 0
+
+
+async def test_enter_aborts_a_line_request_in_flight_and_asks_at_once(session, fake):
+    # A `line` request (stop "\n") cannot answer the new line: after Enter it is aborted at
+    # the key, not waited for (that was a second round trip before the ghost text), and the
+    # request for the new line goes out at once.
+    fake.script({"text": "b", "latency_ms": 10_000}, {"text": "return total"})
+    session.open(URI, "def add(a, b):\n    total = a.")
+    first_id, first = session.request_inline(URI)
+    await _fim_requests(fake, 1, finished=False)
+    [line_request] = fake.fim_requests()
+    assert line_request["body"]["stop"] == ["\n"]
+    session.type_text(URI, "\n    ")
+    for _ in range(30):  # the change alone aborts it, before the editor asks again
+        if fake.fim_requests()[0]["disconnected"]:
+            break
+        await asyncio.sleep(0.05)
+    assert fake.fim_requests()[0]["disconnected"]
+    session.cancel(first_id)
+    _, second = session.request_inline(URI)
+    [item] = (await asyncio.wait_for(second, 5)).items
+    assert item.insert_text == "return total"
+    await asyncio.gather(first, return_exceptions=True)
+    line_request, new_line = fake.fim_requests()
+    assert not line_request["completed"]
+    assert new_line["body"]["prompt"].endswith("total = a.\n    ")
+    assert (await session.status())["session"]["reusedPending"] == 0

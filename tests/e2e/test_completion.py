@@ -45,13 +45,17 @@ async def test_rapid_typing_sends_at_most_two_requests(server_env, fake):
     fake.configure(completion=" = a + b")
     session = await Session.start(server_env, {"debounceMs": 250})
     try:
-        session.open(URI, SOURCE + "t")
+        session.open(URI, SOURCE + "t)")
         futures = []
         previous = None
-        # Inside a word the whole debounce applies (a keyword or a bracket would end it).
-        for char in "otal_sum":
-            session.type_text(URI, char)
-            msg_id, future = session.request_inline(URI)
+        # Inside a word inside a line the whole debounce applies (a keyword or a bracket would
+        # end it; so would the end of the line).
+        for index, char in enumerate("otal_sum"):
+            cursor = types.Position(SOURCE.count("\n"), len(SOURCE.rsplit("\n", 1)[-1]) + 1 + index)
+            session.insert(URI, cursor, char)
+            msg_id, future = session.request_inline(
+                URI, types.Position(cursor.line, cursor.character + 1)
+            )
             if previous is not None:
                 session.cancel(previous)
             previous = msg_id
@@ -102,13 +106,41 @@ async def test_newer_request_supersedes_older_one(session, fake):
     assert [i.insert_text for i in second_result.items] == ["return a + b"]
 
 
+async def test_typing_on_at_a_line_end_rides_on_the_request_sent_at_once(server_env, fake):
+    # At a line's end nothing is waited for: the first key sends, and the keys typed while its
+    # answer is on the way are answered from it (it starts with what they typed).
+    fake.configure(completion="tal_sum = a + b", latency_ms=300)
+    session = await Session.start(server_env, {"debounceMs": 250})
+    try:
+        session.open(URI, SOURCE + "t")
+        futures = []
+        previous = None
+        for char in "otal_sum":
+            session.type_text(URI, char)
+            msg_id, future = session.request_inline(URI)
+            if previous is not None:
+                session.cancel(previous)
+            previous = msg_id
+            futures.append(future)
+            await asyncio.sleep(0.02)
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        [item] = results[-1].items
+        assert item.insert_text == " = a + b"
+        [request] = fake.fim_requests()
+        assert request["body"]["prompt"].endswith(SOURCE + "to")
+        assert (await session.status())["session"]["reusedPending"] >= 1
+    finally:
+        await session.stop()
+
+
 async def test_stale_version_is_not_sent(server_env, fake):
     session = await Session.start(server_env, {"debounceMs": 200})
     try:
-        session.open(URI, SOURCE + "retu")  # inside a word: the whole debounce applies
-        _, future = session.request_inline(URI)
+        session.open(URI, SOURCE + "retu)")  # inside a word inside a line: the whole debounce
+        cursor = types.Position(SOURCE.count("\n"), len(SOURCE.rsplit("\n", 1)[-1]) + 4)
+        _, future = session.request_inline(URI, cursor)
         await asyncio.sleep(0.05)
-        session.type_text(URI, "r")  # the document moves on during the debounce
+        session.insert(URI, cursor, "r")  # the document moves on during the debounce
         result = await asyncio.wait_for(future, 3)
         assert list(result.items) == []
         assert fake.fim_requests() == []

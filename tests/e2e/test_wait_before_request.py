@@ -48,13 +48,29 @@ async def test_after_a_keyword_or_an_opener_it_goes_out_at_once(server_env, fake
         await session.stop()
 
 
+async def test_at_the_end_of_a_line_after_a_word_it_goes_out_at_once_in_next_mode(server_env, fake):
+    # Most pauses come here, before Enter; typing on is answered from the same answer.
+    session = await Session.start(server_env, LONG_DEBOUNCE)
+    try:
+        session.open(URI, "def add(a, b):\n    total = a")
+        _, future = session.request_inline(URI)
+        assert await sent_soon(fake, 1), "sent long before the 5 s debounce"
+        await asyncio.wait_for(future, 3)
+        [request] = fake.fim_requests()
+        # A next-line request: its answer may finish the line or start the next one.
+        assert request["body"]["stop"] == ["\n\n"]
+    finally:
+        await session.stop()
+
+
 async def test_inside_a_word_the_whole_debounce_applies(server_env, fake):
     session = await Session.start(server_env, LONG_DEBOUNCE)
     try:
-        session.open(URI, "def add(a, b):\n    retu")
-        _, future = session.request_inline(URI)
+        session.open(URI, "def add(a, b):\n    print(retu)")
+        cursor = types.Position(1, 14)  # before the ")"
+        _, future = session.request_inline(URI, cursor)
         await asyncio.sleep(0.5)
-        session.type_text(URI, "r")  # the user was still typing: nothing was sent
+        session.insert(URI, cursor, "r")  # the user was still typing: nothing was sent
         result = await asyncio.wait_for(future, 6)
         assert list(result.items) == []
         assert fake.fim_requests() == []
@@ -78,11 +94,12 @@ async def test_right_after_an_accept_the_next_request_goes_out_at_once(server_en
         # The cursor is right after "b", inside a word, yet the user is reading: no wait.
         result = await asyncio.wait_for(session.request_inline(URI)[1], 3)
         assert [i.insert_text for i in result.items] == [" * 2"]
-        # Once the user types again, the place decides as before.
-        session.type_text(URI, "\n    re")
-        _, future = session.request_inline(URI)
+        # Once the user types again, the place decides as before (inside a word, mid-line).
+        session.type_text(URI, "\n    print(re)")
+        cursor = types.Position(2, 12)
+        _, future = session.request_inline(URI, cursor)
         await asyncio.sleep(0.5)
-        session.type_text(URI, "t")
+        session.insert(URI, cursor, "t")
         assert list((await asyncio.wait_for(future, 6)).items) == []
         assert len(fake.fim_requests()) == 2
     finally:
@@ -93,7 +110,8 @@ async def test_inside_a_word_the_wait_follows_the_users_own_key_gaps(server_env,
     session = await Session.start(server_env, LONG_DEBOUNCE)
     try:
         session.open(URI, "def add(a, b):\n    ")
-        for key in "total_of_both_numbers_in_one_variable_name":
+        name = "total_of_both_numbers_in_one_variable_name"
+        for key in name:
             session.type_text(URI, key)  # one key per didChange, as editors send them
             await asyncio.sleep(0.01)
         cadence = (await session.status())["session"]["cadence"]
@@ -101,7 +119,9 @@ async def test_inside_a_word_the_wait_follows_the_users_own_key_gaps(server_env,
         assert cadence["inWordGaps"] == 41
         assert cadence["inWordGapP90Ms"] < 500
         assert cadence["inWordWaitMs"] == 2500
-        _, future = session.request_inline(URI)
+        # Inside the line, not at its end (where nothing is waited for).
+        session.type_text(URI, ")")
+        _, future = session.request_inline(URI, types.Position(1, 4 + len(name)))
         for _ in range(90):  # 4.5 s: the learned wait, not the 5 s setting
             if fake.fim_requests():
                 break

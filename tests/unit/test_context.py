@@ -123,7 +123,8 @@ def test_positions_out_of_range_are_clamped(line: int, col: int) -> None:
     document = "\n".join(lines)
     body = ctx.prompt.split("\n", 2)[2]
     assert document.startswith(body)
-    assert (body + ctx.suffix) == document or document.endswith(ctx.suffix)
+    # The suffix starts at the cursor and keeps the first lines after it.
+    assert document[len(body) :].startswith(ctx.suffix)
     if line >= len(lines):
         assert ctx.line_prefix == "delta" and ctx.suffix == ""
 
@@ -300,12 +301,27 @@ def test_suffix_ends_with_the_first_unindented_line_inside_a_block() -> None:
     assert ctx_at(js, 2, 2).suffix == "\n  return b;\n}"
 
 
-def test_suffix_at_top_level_fills_its_budget() -> None:
+def test_suffix_at_top_level_keeps_the_first_lines_after_the_cursor() -> None:
+    # A blank line at top level: the next six lines with code, under the budget.
     ctx = ctx_at(FUNCTIONS, 2, 0)
-    assert ctx.suffix == "\n".join(FUNCTIONS[2:])
+    assert ctx.suffix == "\n".join(FUNCTIONS[2:-1])
     small = ctx_at(FUNCTIONS, 2, 0, suffix_tokens=12)
     assert small.suffix and "\n".join(FUNCTIONS[2:]).startswith(small.suffix)
     assert estimate_tokens(small.suffix) <= 12 * 1.02 + 1
+
+
+def test_suffix_is_sized_by_the_place_of_the_cursor() -> None:
+    lines = [f"value_{i} = compute({i})" for i in range(40)]
+    # Inside a line: the rest of it and two lines; at its end, three; on a blank line, six.
+    inside = ctx_at(lines, 10, 8)
+    assert inside.suffix == "\n".join([lines[10][8:], *lines[11:13]])
+    at_end = ctx_at(lines, 10, len(lines[10]))
+    assert at_end.suffix == "\n".join(["", *lines[11:14]])
+    blank = [*lines[:10], "", *lines[10:]]
+    assert ctx_at(blank, 10, 0).suffix == "\n".join(["", *lines[10:16]])
+    # Blank lines after the cursor do not count.
+    spaced = [*lines[:11], "", "", *lines[11:]]
+    assert ctx_at(spaced, 10, len(lines[10])).suffix == "\n".join(["", "", "", *lines[11:14]])
 
 
 def test_default_windows() -> None:

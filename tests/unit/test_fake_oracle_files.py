@@ -164,6 +164,22 @@ def test_the_fake_answers_one_line_when_told_to(fake: FakeDeepSeek) -> None:
     assert answer["choices"][0]["text"] == "\n    return total"
 
 
+def test_run_on_bills_what_a_model_writes_to_the_stop_and_sends_the_oracles_lines(
+    fake: FakeDeepSeek,
+) -> None:
+    fake.configure(oracle_lines=1, oracle_run_on=True)
+    prompt, suffix = "def add(a, b):\n    to", "\n\ndef sub(a, b):\n"
+    block = fim(fake, prompt, suffix, stop=["\n\n\n"], max_tokens=192)
+    assert block["choices"][0]["text"] == "tal = a + b"
+    # Billed: on to where the suffix begins (no stop met, max_tokens not reached).
+    billed = len(tokenize("tal = a + b\n    return total"))
+    assert block["usage"]["completion_tokens"] == billed
+    line = fim(fake, prompt, suffix, stop=["\n"])
+    assert line["usage"]["completion_tokens"] == len(tokenize("tal = a + b"))
+    short = fim(fake, prompt, suffix, max_tokens=3)
+    assert short["usage"]["completion_tokens"] == 3
+
+
 # --- an oracle that is sometimes wrong ---
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deepseek_fim.pauses import pause_delay, pause_kind
+from deepseek_fim.pauses import line_end_mode, pause_delay, pause_kind
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,38 @@ def test_the_editors_own_wait_is_taken_off_not_added() -> None:
     assert pause_delay("    ", 0.25, editor_wait_s=0.05) == 0.0
     assert pause_delay("    retur", 0.03, editor_wait_s=0.05) == 0.0
     assert pause_delay("    retur", 0.25, just_accepted=True, editor_wait_s=0.05) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("line_prefix", "line_suffix", "kind"),
+    [
+        ("    retur", "", "line-end"),
+        ("    total = a", "  ", "line-end"),
+        ("    call()", "", "other"),  # after a closer or an operator: the wait stays
+        ("    self.", "", "other"),
+        ("    retur", ")", "other"),  # text after the cursor: inside the line
+        ("    self.", "x()", "other"),
+        ("    call(", "", "opener"),
+        ("    return ", "", "keyword"),
+        ("    ", "", "line-start"),
+    ],
+)
+def test_a_line_end_is_known_from_the_text_after_the_cursor(
+    line_prefix: str, line_suffix: str, kind: str
+) -> None:
+    assert pause_kind(line_prefix, line_suffix) == kind
+
+
+def test_no_wait_at_a_line_end() -> None:
+    assert pause_delay("    retur", 0.25, line_suffix="") == 0.0
+    assert pause_delay("    self.", 0.25, line_suffix="") == 0.25
+    assert pause_delay("    retur", 0.25, line_suffix=")") == 0.25
+    assert pause_delay("    retur", 0.25) == 0.25  # the text after the cursor not known
+
+
+def test_a_line_end_after_a_word_asks_for_the_next_line_too() -> None:
+    assert line_end_mode("line", "    total = a", "") == "next"
+    assert line_end_mode("line", "    total = a", ")") == "line"  # inside the line
+    assert line_end_mode("line", "    value = self.", "") == "line"  # not after a word
+    assert line_end_mode("block", "    for x in items", "") == "block"
+    assert line_end_mode("next", "    done()", "") == "next"

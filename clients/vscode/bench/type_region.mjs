@@ -168,7 +168,8 @@ async function typeRegion(page, plan, result) {
       const ghost = typeof state.text === 'string' && state.text !== '' ? state.text : null;
       const correct = ghost !== null && rest.startsWith(ghost);
       const wrong = plan.wrong[offset];
-      const here = correct || (ghost !== null && wrong !== '' && wrong.startsWith(ghost));
+      // The oracle's wrong answer here: cut short by the server, or run on past its lines.
+      const here = correct || (ghost !== null && wrong !== '' && (wrong.startsWith(ghost) || ghost.startsWith(wrong)));
       const latencyMs = here ? Math.max(0, state.since - state.lastKey) : null;
       result.pauses.push({ gap_s: gap, ghost: ghost !== null, correct, latency_ms: latencyMs, offset, ghost_text: ghost });
       if (correct) {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 
@@ -27,6 +26,13 @@ def configure_logging(level: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and serve LSP on stdin/stdout."""
+    args = sys.argv[1:] if argv is None else argv
+    if set(args) <= {"--stdio"}:
+        # How editors start it: no argument parser to import (cold start).
+        serve("WARNING")
+        return
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="deepseek-fim-ls", description="DeepSeek Fill-in-the-Middle language server"
     )
@@ -35,8 +41,13 @@ def main(argv: list[str] | None = None) -> None:
         "--log-level", default="WARNING", help="stderr level: DEBUG, INFO, WARNING or ERROR"
     )
     parser.add_argument("--version", action="version", version=f"deepseek-fim-ls {__version__}")
-    args = parser.parse_args(argv)
-    configure_logging(args.log_level)
+    options = parser.parse_args(args)
+    serve(options.log_level)
+
+
+def serve(log_level: str) -> None:
+    """Serve LSP on stdin/stdout with stderr logging at `log_level`."""
+    configure_logging(log_level)
     create_language_server().start_io()
 
 

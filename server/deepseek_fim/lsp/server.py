@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import FeatureRequestError, JsonRpcException
@@ -21,16 +21,19 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import lsp_method
 
 from deepseek_fim import __version__
-from deepseek_fim import settings as settings_mod
-from deepseek_fim.budget_tracker import MessageKind
 from deepseek_fim.documents import DocumentStore, uri_path
 from deepseek_fim.lsp.jsonrpc_edge import (
     PYGLS_READ_LOOP_LOGGER,
     QUIET_PARSE_ERRORS,
     JsonRpcEdgeProtocol,
 )
-from deepseek_fim.service import Completion, CompletionService
-from deepseek_fim.settings import Settings
+
+if TYPE_CHECKING:
+    # Imported when the service is created, right after the `initialize` answer: answering it
+    # needs none of them (cold start; bench/bench_cold_start.py).
+    from deepseek_fim.budget_tracker import MessageKind
+    from deepseek_fim.service import Completion, CompletionService
+    from deepseek_fim.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +90,7 @@ class DeepSeekFimServer(LanguageServer):
         self.documents = DocumentStore()
         self._service: CompletionService | None = None
         self._initialization_options: Any = None
+        self._workspace_roots: tuple[str, ...] = ()
         self._last_payload: dict[str, Any] | None = None
         self._notify_task: asyncio.Task[None] | None = None
         self._last_notify = 0.0
@@ -100,6 +104,9 @@ class DeepSeekFimServer(LanguageServer):
     def service(self) -> CompletionService:
         """The completion service, created on first use with the settings known so far."""
         if self._service is None:
+            from deepseek_fim import settings as settings_mod
+            from deepseek_fim.service import CompletionService
+
             current, problems = settings_mod.resolve(self._initialization_options)
             self._report_problems(problems)
             self._service = CompletionService(
@@ -108,10 +115,13 @@ class DeepSeekFimServer(LanguageServer):
                 show_message=self.show,
                 budget_changed=self.budget_changed,
             )
+            self._service.set_workspace_roots(self._workspace_roots)
         return self._service
 
     def apply_settings(self, workspace_configuration: Any) -> None:
         """Recompute the settings from every source and hand them to the service."""
+        from deepseek_fim import settings as settings_mod
+
         current, problems = settings_mod.resolve(
             self._initialization_options, workspace_configuration
         )
@@ -137,6 +147,8 @@ class DeepSeekFimServer(LanguageServer):
     def _report_problems(self, problems: list[str]) -> None:
         # The same settings are resolved again on every change: say each problem once.
         if problems and problems != self._reported_problems:
+            from deepseek_fim import settings as settings_mod
+
             self.show(settings_mod.describe_problems(problems), "warning")
         self._reported_problems = problems
 
@@ -297,19 +309,23 @@ def create_language_server() -> DeepSeekFimServer:
     @server.feature(types.INITIALIZE)
     def initialize(ls: DeepSeekFimServer, params: types.InitializeParams) -> None:
         ls._initialization_options = params.initialization_options
-        # The service is created here, so that the first completion does not pay for opening
-        # the ledger.
-        ls.service.set_workspace_roots(_workspace_roots(params))
+        # Kept for the service, created in `initialized` (the answer here needs none of it).
+        ls._workspace_roots = _workspace_roots(params)
         handler = LspLogHandler(ls)
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
         logging.getLogger("deepseek_fim").addHandler(handler)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: DeepSeekFimServer, params: types.InitializedParams) -> None:
+        # Created here, right after the `initialize` answer (which needs none of it), so that
+        # the first completion does not pay for importing it nor for opening the ledger.
+        ls.service  # noqa: B018
         await pull_configuration(ls)
         ls.service.maybe_check_balance()
 
     async def pull_configuration(ls: DeepSeekFimServer) -> None:
+        from deepseek_fim import settings as settings_mod
+
         workspace = ls.client_capabilities.workspace
         configuration: Any = None
         if workspace is not None and workspace.configuration:
@@ -328,6 +344,8 @@ def create_language_server() -> DeepSeekFimServer:
     async def did_change_configuration(
         ls: DeepSeekFimServer, params: types.DidChangeConfigurationParams
     ) -> None:
+        from deepseek_fim import settings as settings_mod
+
         pushed = params.settings
         if isinstance(pushed, dict) and isinstance(pushed.get(settings_mod.SECTION), dict):
             ls.apply_settings(pushed[settings_mod.SECTION])

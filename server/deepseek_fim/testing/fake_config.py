@@ -54,6 +54,12 @@ class FakeConfig:
     # (temperature 0: asked again after the user typed the start of its answer, it answers the
     # rest of the same answer).
     oracle_errors: str = "place"
+    # Bill like a model: past the oracle's lines the model writes on (the rest of the true
+    # continuation up to where the request's suffix begins) until the request's stop strings or
+    # `max_tokens`, and every output token of it is billed (a `block` request pays for up to
+    # `max_tokens`); the text sent is still the oracle's lines, what post-processing would keep
+    # of such an answer. Without it only the oracle's lines are billed.
+    oracle_run_on: bool = False
     # A prompt's prefix units become cache hits only this long after a request first sent them
     # (DeepSeek builds its cache within seconds); 0 makes them hits for the very next request.
     cache_build_ms: float = 0.0
@@ -182,6 +188,7 @@ _COERCERS: dict[str, Callable[[Any], Any]] = {
     "oracle_accuracy": _fraction,
     "oracle_seed": _count,
     "oracle_errors": _oracle_errors,
+    "oracle_run_on": _flag,
     "cache_build_ms": _number,
     "reset_connections": _flag,
 }

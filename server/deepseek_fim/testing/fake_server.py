@@ -343,9 +343,12 @@ class FakeServer:
             if not await ex.send(chunk(line)) or not await ex.pause(interval):
                 return False
 
-        text, finish_reason = shape_answer(script.get("text", _answer(config, body)), body)
+        answer, run_on = (script["text"], "") if "text" in script else _answer(config, body)
+        text, finish_reason = shape_answer(answer, body)
         finish_reason = script.get("finish_reason", finish_reason)
-        usage = self._bill(body, text, ex.entry["started"])
+        # A model writes on to the stop or max_tokens and is paid for all of it.
+        billed = shape_answer(answer + run_on, body)[0] if run_on else text
+        usage = self._bill(body, billed, ex.entry["started"])
         self.state.update(
             ex.entry, response_text=text, finish_reason=finish_reason, usage=usage, status=200
         )
@@ -490,16 +493,22 @@ def _reset(writer: asyncio.StreamWriter) -> None:
     writer.transport.abort()
 
 
-def _answer(config: FakeConfig, body: FimBody) -> str:
-    """The model's text before stops and max_tokens: an oracle's, else the fixed completion."""
+def _answer(config: FakeConfig, body: FimBody) -> tuple[str, str]:
+    """The model's text before stops and max_tokens: an oracle's, else the fixed completion.
+
+    Also what a model writes on after it (`oracle_run_on`), billed but not sent.
+    """
     texts = config.oracle_files
     found = locate(texts, body.prompt, body.suffix) if texts else None
     if found is None:
-        return config.completion
-    answer = first_lines(texts[found.text][found.cursor : found.end], config.oracle_lines)
+        return config.completion, ""
+    middle = texts[found.text][found.cursor : found.end]
+    answer = first_lines(middle, config.oracle_lines)
     at = last_word_end(found, answer) if config.oracle_errors == "word" else found.cursor
     right = is_right(found, config.oracle_accuracy, config.oracle_seed, at=at)
-    return answer if right else spoil(answer)
+    # Run on: the model writes on to where the suffix begins; stops and max_tokens cut it later.
+    run_on = middle[len(answer) :] if config.oracle_run_on else ""
+    return (answer if right else spoil(answer)), run_on
 
 
 def _bearer_key(request: HttpRequest) -> str | None:

@@ -16,6 +16,10 @@ The fake answers like a model at each stop (`--oracle-run-on`, the default): pas
 lines the model writes on to the request's stop or `max_tokens`, and all of it is billed (a
 `block` request pays for up to 192 tokens), while the text sent stays the oracle's lines.
 
+Open beside the file, as a developer has them (`--open-imports N`, default 3): the first N
+standard-library modules it imports, from their own paths, so that the server's context from
+other files (their signatures at the prompt's head) is paid for as it would be.
+
 A seeded typist retypes regions of real Python (function bodies from the standard library, or
 with `--region-set methods` method bodies of long classes, where the text after the cursor runs
 on through the class) into the file they were cut from, at a human cadence: 50-290 ms between
@@ -42,7 +46,8 @@ The range across regions is shown in brackets. Configurations: `default` (the pl
 server's defaults), `naive` (a client in editor_pauses.lua that asks at every keystroke and
 clears what is shown at every key; the server's debounce is 0) and, with `--previous DIR`,
 `previous` (the defaults of another checkout with its own .venv, e.g. `git archive main`);
-`prefix512` (the defaults with `prefixTokens` 512) on request.
+`prefix512` (the defaults with `prefixTokens` 512) and `nocontext` (the defaults with
+`contextTokens` 0: no definitions from the open imports) on request.
 
 Usage: bench_editor_pauses.py [--quick] [--versions 0.12,0.11] [--configs default,naive]
          [--previous DIR]
@@ -282,6 +287,8 @@ def configs(versions: list[str], names: list[str], previous: Path | None) -> lis
         # The defaults with a 512-token prefix window (768 by default): what a smaller window
         # saves per hour of typing.
         "prefix512": lambda v: Config("prefix512", v, {"settings": {"prefixTokens": 512}}),
+        # The defaults without context from other files: what that context costs.
+        "nocontext": lambda v: Config("nocontext", v, {"settings": {"contextTokens": 0}}),
     }
     if previous is not None:
         known["previous"] = lambda v: Config("previous", v, {}, checkout=previous)
@@ -417,6 +424,29 @@ def oracle_fake(region: Region, args: argparse.Namespace) -> FakeDeepSeek:
     )
 
 
+def imported_modules(source: str, count: int) -> list[Path]:
+    """The files of the first `count` pure-Python modules that `source` imports at top level."""
+    import importlib.util
+
+    found: list[Path] = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module]
+        else:
+            continue
+        for name in names:
+            try:
+                spec = importlib.util.find_spec(name)
+            except (ImportError, ValueError):
+                continue
+            origin = spec.origin if spec is not None else None
+            if origin and origin.endswith(".py") and Path(origin) not in found:
+                found.append(Path(origin))
+    return found[:count]
+
+
 def run_region(config: Config, region: Region, args: argparse.Namespace) -> RunResult:
     result = RunResult(config.label, region.name, chars=len(region.text))
     with (
@@ -428,6 +458,8 @@ def run_region(config: Config, region: Region, args: argparse.Namespace) -> RunR
         path.write_text(region.file_without())
         with editor(config, fake, home) as nvim:
             lua = nvim.exec_lua
+            for imported in imported_modules(region.original, args.open_imports):
+                nvim.command(f"edit {imported}")
             nvim.command(f"edit {path}")
             wait_for(
                 lambda: lua(
@@ -842,6 +874,12 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=1)
     add_typist_arguments(parser)
+    parser.add_argument(
+        "--open-imports",
+        type=int,
+        default=3,
+        help="modules the typed file imports, open in buffers beside it (0: the file alone)",
+    )
     parser.add_argument("--json", help="write every run's figures to this file")
     args = parser.parse_args()
     names = args.configs or ("previous," if args.previous else "") + "default,naive"

@@ -65,3 +65,22 @@ def test_an_unopened_import_is_read_from_disk_in_the_repository(
         return False
 
     wait_until(signature_sent, what="the unopened import's signature in a prompt")
+
+
+def test_other_open_buffers_send_no_requests_of_their_own(editor: Editor, tmp_path: Path) -> None:
+    # Neovim 0.12's built-in inline completion reacts to cursor moves in any buffer: with three
+    # buffers enabled, each key asked three times, twice for a buffer the user was not in.
+    for name in ("one.py", "two.py"):
+        editor.open(tmp_path / name, ["def helper_" + name[:3] + "(x):", "    return x", ""])
+    editor.open(tmp_path / "app.py", APP)
+    editor.nvim.current.window.cursor = (5, 0)
+    editor.type("A")
+    editor.wait_ghost()
+    for key in "re":
+        editor.type(key)
+        editor.wait_ghost()
+    prompts = [str(r["body"]["prompt"]) for r in editor.fake.fim_requests()]
+    assert prompts
+    assert all(f"# Path: {tmp_path / 'app.py'}" in prompt for prompt in prompts), [
+        prompt.split("# Path: ")[1].split("\n")[0] for prompt in prompts
+    ]

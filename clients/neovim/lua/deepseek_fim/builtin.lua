@@ -73,10 +73,41 @@ function M.request_now(bufnr)
   return true
 end
 
+--- Whether the built-in may ask for this buffer now: suggestions on, and the buffer current.
+---@param bufnr integer
+---@return boolean
+local function wanted(bufnr)
+  local plugin = require("deepseek_fim")
+  return plugin.enabled ~= false
+    and require("deepseek_fim.config").get().ghost.enabled
+    and bufnr == api.nvim_get_current_buf()
+end
+
+--- Enable the built-in in `bufnr` only while it is the current buffer. Its autocmds are not
+--- buffer-local (Neovim 0.12): with N buffers enabled, every cursor move in insert mode asks
+--- N times, N-1 of them for another buffer at this buffer's cursor, each one billed.
+---@param bufnr integer
+function M.refresh(bufnr)
+  if api.nvim_buf_is_valid(bufnr) then
+    vim.lsp.inline_completion.enable(wanted(bufnr), { bufnr = bufnr })
+  end
+end
+
 ---@param bufnr integer
 function M.attach(bufnr)
-  vim.lsp.inline_completion.enable(true, { bufnr = bufnr })
+  M.refresh(bufnr)
   local group = api.nvim_create_augroup("deepseek_fim.builtin." .. bufnr, { clear = true })
+  api.nvim_create_autocmd({ "BufEnter", "BufLeave" }, {
+    group = group,
+    buffer = bufnr,
+    callback = function(args)
+      if args.event == "BufLeave" then
+        vim.lsp.inline_completion.enable(false, { bufnr = bufnr })
+      else
+        M.refresh(bufnr)
+      end
+    end,
+  })
   api.nvim_create_autocmd({ "TextChangedI", "TextChangedP" }, {
     group = group,
     buffer = bufnr,

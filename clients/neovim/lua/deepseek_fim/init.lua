@@ -203,7 +203,7 @@ function M.set_enabled(on)
   for _, client in ipairs(lsp.all()) do
     for bufnr in pairs(client.attached_buffers or {}) do
       if builtin() then
-        vim.lsp.inline_completion.enable(on and config.get().ghost.enabled, { bufnr = bufnr })
+        require("deepseek_fim.builtin").refresh(bufnr)
       elseif not on then
         ghost.dismiss()
         ghost.clear(bufnr)
@@ -269,9 +269,6 @@ function M.on_attach(client, bufnr)
   if cfg.ghost.enabled then
     if builtin() then
       require("deepseek_fim.builtin").attach(bufnr)
-      if not M.enabled then
-        vim.lsp.inline_completion.enable(false, { bufnr = bufnr })
-      end
     else
       require("deepseek_fim.ghost").attach(bufnr, client.id)
     end

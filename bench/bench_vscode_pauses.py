@@ -20,12 +20,18 @@ cadence.py). At the first kind of place what remains is VS Code's own inline-sug
 debounce (50 ms in VS Code 1.100, fixed: a stable extension cannot change it) plus the trip
 through the extension host and the server.
 
+The modules the typed file imports (the first 3, `--project-imports N`) are written into the
+workspace as files of the project, not opened: the server reads their outlines from disk
+(`contextFromDisk`), so the context from other files is paid for as it would be.
+
 Configurations: `default` (the extension's defaults), `debounce0` (`deepseekFim.debounceMs` 0:
-only VS Code's own delay applies anywhere), `previous` (the defaults, with another build of the
+only VS Code's own delay applies anywhere), `nocontext` (`deepseekFim.contextTokens` 0: what
+the context from other files costs), `previous` (the defaults, with another build of the
 extension: `--previous-vsix FILE`, e.g. built from main, and with `--previous DIR` the server of
 that checkout's .venv).
 
-Usage: bench_vscode_pauses.py [--quick] [--configs previous,default,debounce0] [--regions N]
+Usage: bench_vscode_pauses.py [--quick] [--configs previous,default,debounce0,nocontext]
+         [--regions N] [--project-imports N]
          [--region-set functions|methods] [--no-oracle-run-on]
          [--previous-vsix FILE] [--previous DIR] [--oracle-errors word|place]
          [--seed N] [--latency-ms 300] [--cache-build-ms 2000] [--oracle-lines 1]
@@ -62,6 +68,7 @@ from bench_editor_pauses import (
     add_typist_arguments,
     describe_typist,
     gap_before,
+    imported_modules,
     key_events,
     oracle_fake,
     pause_place,
@@ -81,6 +88,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "default": {},
     "debounce0": {"deepseekFim.debounceMs": 0},
     "previous": {},  # the defaults, with the extension of --previous-vsix
+    "nocontext": {"deepseekFim.contextTokens": 0},  # no definitions from the project's files
 }
 
 
@@ -108,6 +116,11 @@ def plan_for(
         "serverCommand": str(server_bin / "deepseek-fim-ls"),
         "fileName": region.path,
         "fileText": region.file_without(),
+        # The modules it imports, as files of the project (not opened: read from disk).
+        "projectFiles": {
+            project_name(module): module.read_text(encoding="utf-8")
+            for module in imported_modules(region.original, args.project_imports)
+        },
         "startLine": region.start_row(),
         "before": region.original[: region.start],
         "text": text,
@@ -121,6 +134,11 @@ def plan_for(
         "settings": settings,
         "artifacts": str(REPO / "artifacts" / "bench-vscode"),
     }
+
+
+def project_name(module: Path) -> str:
+    """A standard-library module's path relative to the library (``re/__init__.py``)."""
+    return module.name if module.name != "__init__.py" else f"{module.parent.name}/__init__.py"
 
 
 def run_region(config: str, region: Region, args: argparse.Namespace, waits: Waits) -> RunResult:
@@ -229,6 +247,12 @@ def main() -> None:
         type=Path,
         help="a checkout of the previous version with its own .venv, whose server the `previous`"
         " configuration runs (default: this one's)",
+    )
+    parser.add_argument(
+        "--project-imports",
+        type=int,
+        default=3,
+        help="modules the typed file imports, written into the workspace (0: the file alone)",
     )
     parser.add_argument("--json", help="write every run's figures to this file")
     args = parser.parse_args()

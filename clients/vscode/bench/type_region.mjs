@@ -11,7 +11,7 @@
 // Times of keys and ghost text are both taken in the page (performance.now()): a key when the
 // page sees its keydown or input event, ghost text when a DOM mutation makes it visible.
 import { readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   SERVER_COMMAND, installVsix, launchBrowser, makeSandbox, sleep, startCodeServer, waitFor, writeUserSettings,
 } from '../test/e2e/harness.mjs';
@@ -217,6 +217,11 @@ async function main() {
   const sandbox = makeSandbox();
   const path = join(sandbox.workspace, plan.fileName);
   writeFileSync(path, plan.fileText);
+  // Project files beside it (the modules it imports), not opened: the server may read them.
+  for (const [name, text] of Object.entries(plan.projectFiles ?? {})) {
+    mkdirSync(dirname(join(sandbox.workspace, name)), { recursive: true });
+    writeFileSync(join(sandbox.workspace, name), text);
+  }
   writeUserSettings(sandbox, {
     ...EDITOR_SETTINGS,
     'deepseekFim.baseUrl': plan.fakeUrl,

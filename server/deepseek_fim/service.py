@@ -475,7 +475,7 @@ class CompletionService:
             col,
             prefix_tokens=pace.prefix_tokens,
             suffix_tokens=pace.suffix_tokens,
-            context_tokens=self._settings.context_tokens,
+            context_tokens=pace.context_tokens,
         )
         if self.prompts.last_context is not None:
             self.budget.set_context(self.prompts.last_context.text())

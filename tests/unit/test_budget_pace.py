@@ -170,6 +170,7 @@ def test_why_and_how_in_words() -> None:
     row = pace_row(pace)
     assert row.startswith("spending less (x2): at 0.40 USD/day")
     assert "Mid-word delay 500 ms (setting 250), windows 750/250 tokens (settings 1500/500)" in row
+    assert "context from other files 400 tokens (setting 800)" in row
     assert pace_row(pace_for(_grant("0.20"), "auto", BASE)) == (
         "not needed: the money lasts until the grant expires"
     )
@@ -197,7 +198,11 @@ def test_payload_carries_the_pace_and_the_tooltip_explains_it() -> None:
         "debounceMs": 250,
         "prefixTokens": 1500,
         "suffixTokens": 500,
+        "contextTokens": 800,
     }
+    # The context from other files shrinks with the factor, like the suffix (at most to 1/4).
+    assert payload["pace"]["contextTokens"] == 400
+    assert pace_for(_grant("1.00"), "auto", BASE).context_tokens == 200  # x4
     assert ["Pacing", pace_row(pace)] in payload["summary"]
     assert "Pacing: spending less (x2)" in payload["tooltip"]
     assert "'paced': the server spends less" in payload["tooltip"]

@@ -11,15 +11,17 @@ A pure policy from the grant status (its forecast) to the knobs the completion s
   speculative) grows by `MID_WORD_STEP_MS` per unit of factor beyond 1; the prefix and suffix
   windows shrink by the factor down to a floor (the suffix more: it follows the cursor in the
   prompt, so it is a cache miss on every request, while most of the prefix window is a cheap
-  hit); `prefetch` (requests nobody asked for yet, such as a prefetch after an accept) is off.
+  hit); the context from other files at the prompt's head shrinks the same way (hits are billed
+  on every request); `prefetch` (requests nobody asked for yet, such as a prefetch after an
+  accept) is off.
 
 Steps, not a continuous factor: a window budget that moved with every recorded request would move
 the prefix window's first line and so break DeepSeek's prefix cache, which costs more than it
 saves. The factor changes only when the forecast crosses a step.
 
 The forecast follows a 7-day burn window, so pacing lifts by itself as the paced days replace
-the heavy ones and the forecast lasts again; the cross-file snippets and the header (the cached
-head of the prompt) are left alone for the same cache reason.
+the heavy ones and the forecast lasts again; the path header is left alone. A step changes the
+context block once (one cache miss), then it is byte-identical again.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ MID_WORD_STEP_MS = 250
 """Extra delay mid-word per unit of factor beyond 1 (factor 2: +250 ms, factor 4: +750 ms)."""
 PREFIX_FLOOR = 0.5
 SUFFIX_FLOOR = 0.25
+# The context from other files is all cache hits after its first request, but hits are billed
+# on every request: it shrinks with the factor like the suffix.
+CONTEXT_FLOOR = 0.25
 """The windows never shrink below these shares of their settings."""
 
 
@@ -49,11 +54,17 @@ class PaceBase:
     debounce_ms: int = 250
     prefix_tokens: int = 768
     suffix_tokens: int = 256
+    context_tokens: int = 800
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PaceBase:
         """The knobs as the settings set them."""
-        return cls(settings.debounce_ms, settings.prefix_tokens, settings.suffix_tokens)
+        return cls(
+            settings.debounce_ms,
+            settings.prefix_tokens,
+            settings.suffix_tokens,
+            settings.context_tokens,
+        )
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,7 @@ class Pace:
     mid_word_extra_ms: int  # added to the delay before a request in the middle of a word
     prefix_tokens: int
     suffix_tokens: int
+    context_tokens: int
     prefetch: bool  # speculative requests (prefetch after an accept) allowed
 
     @property
@@ -93,11 +105,13 @@ class Pace:
             "midWordDebounceMs": self.mid_word_debounce_ms,
             "prefixTokens": self.prefix_tokens,
             "suffixTokens": self.suffix_tokens,
+            "contextTokens": self.context_tokens,
             "prefetch": self.prefetch,
             "settings": {
                 "debounceMs": self.base.debounce_ms,
                 "prefixTokens": self.base.prefix_tokens,
                 "suffixTokens": self.base.suffix_tokens,
+                "contextTokens": self.base.context_tokens,
             },
         }
 
@@ -131,6 +145,7 @@ def _not_pacing(mode: PaceMode, base: PaceBase, reason: str) -> Pace:
         mid_word_extra_ms=0,
         prefix_tokens=base.prefix_tokens,
         suffix_tokens=base.suffix_tokens,
+        context_tokens=base.context_tokens,
         prefetch=True,
     )
 
@@ -172,6 +187,7 @@ def pace_for(grant: GrantStatus | None, mode: PaceMode, base: PaceBase) -> Pace:
         mid_word_extra_ms=round(MID_WORD_STEP_MS * (factor - 1)),
         prefix_tokens=_shrink(base.prefix_tokens, factor, PREFIX_FLOOR),
         suffix_tokens=_shrink(base.suffix_tokens, factor, SUFFIX_FLOOR),
+        context_tokens=_shrink(base.context_tokens, factor, CONTEXT_FLOOR),
         prefetch=False,
     )
 
@@ -196,6 +212,7 @@ def pace_row(pace: Pace) -> str:
         f"spending less ({factor_text(pace.factor)}): {pace.reason}. Mid-word delay "
         f"{pace.mid_word_debounce_ms} ms (setting {base.debounce_ms}), windows "
         f"{pace.prefix_tokens}/{pace.suffix_tokens} tokens (settings "
-        f"{base.prefix_tokens}/{base.suffix_tokens}); lifted once the forecast lasts until "
-        "expiry (setting pace: off to disable)"
+        f"{base.prefix_tokens}/{base.suffix_tokens}), context from other files "
+        f"{pace.context_tokens} tokens (setting {base.context_tokens}); lifted once the "
+        "forecast lasts until expiry (setting pace: off to disable)"
     )

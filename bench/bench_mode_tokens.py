@@ -20,7 +20,6 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import zlib
 from collections import Counter
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from deepseek_fim.context import completion_mode
 from deepseek_fim.tokens import estimate_tokens
+from previous_server import previous_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("DEEPSEEK_FIM_CACHE", ROOT / ".cache"))
@@ -115,12 +115,7 @@ def output_tokens(mode: str, place: Place) -> int:
 def modes_before(ref: str, batch: list[Place]) -> list[str]:
     """``ref``'s modes for every place, from its code in a subprocess."""
     with tempfile.TemporaryDirectory(prefix="modes-before-") as tmp:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", ref, "server"], check=True, capture_output=True
-        ).stdout
-        (Path(tmp) / "server.tar").write_bytes(archive)
-        with tarfile.open(Path(tmp) / "server.tar") as tar:
-            tar.extractall(tmp, filter="data")
+        server = previous_tree(ref, Path(tmp))
         payload = "".join(json.dumps([p.prefix, p.suffix, p.language]) + "\n" for p in batch)
         out = subprocess.run(
             [sys.executable, str(Path(__file__).with_name("mode_of.py"))],
@@ -128,7 +123,7 @@ def modes_before(ref: str, batch: list[Place]) -> list[str]:
             check=True,
             capture_output=True,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(Path(tmp) / "server")},
+            env={**os.environ, "PYTHONPATH": str(server)},
         ).stdout
     return out.split()
 

@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Sequence
@@ -37,6 +35,7 @@ from typing import Any
 from deepseek_fim.testing.fake_deepseek import FakeDeepSeek
 from deepseek_fim.testing.lsp_session import SERVER_COMMAND
 from deepseek_fim.testing.raw_lsp import RawServer
+from previous_server import previous_tree
 
 URI = "file:///bench/project/app.py"
 SOURCE = "def add(a, b):\n    "
@@ -189,20 +188,6 @@ def run_version(
         finally:
             server.shutdown()
     return results
-
-
-def previous_tree(ref: str, into: Path) -> Path:
-    """`git archive REF -- server` unpacked into `into`; return its `server` directory."""
-    archive = into / "previous.tar"
-    with archive.open("wb") as out:
-        subprocess.run(
-            ["git", "-C", str(REPO), "archive", ref, "--", "server"],
-            stdout=out,
-            check=True,
-        )
-    with tarfile.open(archive) as tar:
-        tar.extractall(into, filter="data")
-    return into / "server"
 
 
 def seconds_text(values: list[float | None]) -> str:

@@ -20,7 +20,6 @@ import os
 import random
 import subprocess
 import sys
-import tarfile
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import bench_mode_tokens
 import keep_judge
 from deepseek_fim import syntax
+from previous_server import previous_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 _MAX_BLOCK_LINES = 8
@@ -107,19 +107,14 @@ def judge(ref: str | None, cases: list[dict[str, str]]) -> list[bool]:
     if ref is None:
         return [keep_judge.kept(c["before"], c["after"], c["language"], c["answer"]) for c in cases]
     with tempfile.TemporaryDirectory(prefix="keep-before-") as tmp:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", ref, "server"], check=True, capture_output=True
-        ).stdout
-        (Path(tmp) / "server.tar").write_bytes(archive)
-        with tarfile.open(Path(tmp) / "server.tar") as tar:
-            tar.extractall(tmp, filter="data")
+        server = previous_tree(ref, Path(tmp))
         out = subprocess.run(
             [sys.executable, str(Path(__file__).with_name("keep_judge.py"))],
             input="".join(json.dumps(c) + "\n" for c in cases),
             check=True,
             capture_output=True,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(Path(tmp) / "server")},
+            env={**os.environ, "PYTHONPATH": str(server)},
         ).stdout
     return [line == "1" for line in out.split()]
 

@@ -15,6 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -341,9 +342,17 @@ class BudgetTracker:
             return Decimal(0)
         return self._prices.cost(model, as_utc(self._clock()), usage.hit, usage.miss, usage.output)
 
-    def on_balance(self, balance: Balance) -> None:
-        """A balance check answered: kept in the ledger (the grant's authority), prices checked."""
-        now = self._clock()
+    def now(self) -> datetime:
+        """The budget's clock (the time usage and balance checks are recorded at)."""
+        return self._clock()
+
+    def on_balance(self, balance: Balance, asked_at: datetime | None = None) -> None:
+        """A balance check answered: kept in the ledger (the grant's authority), prices checked.
+
+        ``asked_at``: when the check was sent. The balance is kept as of then, not of its answer:
+        usage recorded while it was on its way may not be in it, and must still come off it.
+        """
+        now = asked_at if asked_at is not None else self._clock()
         self._balance_checked_at = now
         self._active_since_balance = False
         self._balance = BalanceView.from_balance(

@@ -665,13 +665,14 @@ class CompletionService:
         client = self._client
         if client is None or not self._settings.api_key or self._setup_error:
             return
+        asked_at = self.budget.now()
         try:
             balance = await client.balance()
         except DeepSeekError as exc:
             logger.info("Balance check failed: %s", exc)
             self.budget.balance_failed()
             return
-        self.budget.on_balance(balance)
+        self.budget.on_balance(balance, asked_at)
 
     def status_payload(self) -> dict[str, Any]:
         """The `deepseekFim/status` payload with this process's counters."""

@@ -29,6 +29,7 @@ def test_setup_settings_reach_the_server(editor: Editor, tmp_path: Path) -> None
                 "debounceMs": 120,
                 "prefixTokens": 500,
                 "suffixTokens": 256,
+                "contextTokens": 800,
             }
         ),
         what="the new settings on the server",

@@ -40,9 +40,12 @@ def test_statusline_shows_the_budget_from_the_fake_usage(editor: Editor, tmp_pat
     wait_until(budget_reflects_usage, what=f"the statusline to count {used} used tokens")
     status = editor.status()
     assert status["state"] == "ok"
-    # Money first: what the requests cost came off the USD 8.40 grant; tokens beside it.
-    assert Decimal(status["usedAmount"]) + Decimal(status["remainingAmount"]) == Decimal("8.4")
-    assert Decimal(status["remainingAmount"]) < Decimal("8.40")
+    # Money first: what the requests cost came off the USD 8.40 grant; tokens beside it. Once
+    # the balance is read it is the authority, and DeepSeek shows it in cents: read after the
+    # first request (the check starts once the server is initialized), it hides sub-cent use.
+    total = Decimal(status["usedAmount"]) + Decimal(status["remainingAmount"])
+    assert abs(total - Decimal("8.4")) < Decimal("0.01")
+    assert Decimal(status["remainingAmount"]) <= Decimal("8.40")
     assert Decimal(status["cost"]) > 0
     assert status["text"].startswith("DeepSeek $8.") and " tok" in status["text"]
     assert len(status["text"]) < 30

@@ -266,7 +266,11 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     }
     const left = /Money left: (\d+\.\d+) USD of 8\.40/.exec(tooltip);
     assert.ok(left, `the tooltip says the money left: ${tooltip}`);
-    assert.ok(Math.abs(Number(left[1]) - (8.4 - charged)) <= 0.00005 + 1e-9, `${left[1]} vs ${8.4 - charged}`);
+    // Either the balance was read at start and the ledger took every request off it, or it was
+    // read after the first requests: DeepSeek shows it in cents, which hides sub-cent use.
+    const exact = Math.abs(Number(left[1]) - (8.4 - charged)) <= 0.00005 + 1e-9;
+    const readAfter = Number(left[1]) === 8.4 && charged < 0.01;
+    assert.ok(exact || readAfter, `${left[1]} vs ${8.4 - charged}`);
     assert.match(tooltip, /Tokens left: ≈[\d.]+[kMB]? at your mix/);
     assert.match(tooltip, /Status bar: money left · ≈ that money in tokens at your mix · days to expiry/);
     const text = await statusText();

@@ -190,7 +190,6 @@ class CompletionService:
         self.prompts = PromptBuilder(
             documents, excluded=self._excluded, read_disk=settings.context_from_disk
         )
-        self._roots: tuple[str, ...] = ()
         self._disk_reads: set[asyncio.Task[Any]] = set()
         # (uri, version) of the document when a suggestion was last accepted in it: the next
         # request there, before any keystroke, is at a pause (the user reads what came in).
@@ -245,12 +244,15 @@ class CompletionService:
 
     def set_workspace_roots(self, roots: tuple[str, ...]) -> None:
         """The workspace folders: imported files are read from disk only inside them."""
-        self._roots = roots
-        self._configure_prompts()
+        self.prompts.configure(
+            excluded=self._excluded, read_disk=self._settings.context_from_disk, roots=roots
+        )
 
     def _configure_prompts(self) -> None:
         self.prompts.configure(
-            excluded=self._excluded, read_disk=self._settings.context_from_disk, roots=self._roots
+            excluded=self._excluded,
+            read_disk=self._settings.context_from_disk,
+            roots=self.prompts.roots,
         )
 
     async def aclose(self) -> None:

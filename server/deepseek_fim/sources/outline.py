@@ -133,7 +133,7 @@ def _python(lines: Sequence[str]) -> list[Definition]:
         code = _python_code(line)
         first = index
         if match := _PY_DEF.match(line):
-            text, index = _join_signature(lines, index, _python_code, ":")
+            text, index = _join_signature(lines, index, _python_code)
             if inside != "function":
                 kind: Kind = "method" if inside == "class" else "function"
                 parent = scopes[-1][2] if inside == "class" else None
@@ -141,7 +141,7 @@ def _python(lines: Sequence[str]) -> list[Definition]:
             scopes.append((indent, "function", match.group(1)))
             continue
         if match := _PY_CLASS.match(line):
-            text, index = _join_signature(lines, index, _python_code, ":")
+            text, index = _join_signature(lines, index, _python_code)
             if inside != "function":
                 parent = scopes[-1][2] if inside == "class" else None
                 out.append(Definition(match.group(1), _cut(text), first, "class", parent))
@@ -154,9 +154,7 @@ def _python(lines: Sequence[str]) -> list[Definition]:
             if match and match.group(1) not in ("self", "cls"):
                 kind = "field" if inside == "class" else "constant"
                 parent = scopes[-1][2] if inside == "class" else None
-                out.append(
-                    Definition(match.group(1), _cut(stripped_right(line)), index, kind, parent)
-                )
+                out.append(Definition(match.group(1), _cut(line.rstrip()), index, kind, parent))
         # Triple quotes are counted on the raw line: the string pattern above eats their pairs.
         triples = _PY_TRIPLE.findall(line)
         if len(triples) % 2 == 1:
@@ -166,18 +164,13 @@ def _python(lines: Sequence[str]) -> list[Definition]:
     return out
 
 
-def stripped_right(line: str) -> str:
-    """The line without trailing blanks."""
-    return line.rstrip()
-
-
 def _join_signature(
-    lines: Sequence[str], index: int, code_of: Callable[[str], str], end: str
+    lines: Sequence[str], index: int, code_of: Callable[[str], str]
 ) -> tuple[str, int]:
     """A signature that may span lines, as one line; and the index of the line after it.
 
     Lines are joined while brackets stay open (at most MAX_SIGNATURE_LINES); the text keeps the
-    first line's indentation and stops at ``end`` (Python's ``:``) when given.
+    first line's indentation and its ``:``/``{``: the model reads it as code.
     """
     first = lines[index]
     parts = [first.rstrip()]
@@ -192,7 +185,6 @@ def _join_signature(
         parts.append(joiner + piece)
         index += 1
     text = "".join(parts)
-    del end  # the signature keeps its ``:``/``{``: the model reads it as code
     return text, index
 
 
@@ -237,8 +229,7 @@ def _lua(lines: Sequence[str]) -> list[Definition]:
             ):
                 table_indent = _indent(line)
                 kind: Kind = "method" if match.group(2).startswith("function") else "field"
-                text = line.rstrip() if kind == "method" else _cut(line.rstrip())
-                out.append(Definition(match.group(1), _cut(text), index, kind, table))
+                out.append(Definition(match.group(1), _cut(line.rstrip()), index, kind, table))
             index += 1
             continue
         if line.startswith("---"):
@@ -257,7 +248,7 @@ def _lua(lines: Sequence[str]) -> list[Definition]:
             continue
         first = index
         if match := _LUA_FUNCTION.match(line) or _LUA_ASSIGNED_FUNCTION.match(line):
-            text, index = _join_signature(lines, index, _lua_code, "")
+            text, index = _join_signature(lines, index, _lua_code)
             name, parent = _split_lua_name(match.group(1))
             kind = "method" if parent else "function"
             local = line.startswith("local")

@@ -97,6 +97,8 @@ PAUSE_AFTER = frozenset(":(,=[{")
 EOL_PAUSE_SHARE = 0.6  # line ends where the typist stops before pressing Enter
 # USD per 1M tokens, DeepSeek V3.2 list prices: cache hit, cache miss, output.
 PRICE_HIT, PRICE_MISS, PRICE_OUT = 0.028, 0.28, 0.42
+# Today's `deepseek-flash` (V4.1, off-peak; peak hours cost twice this), shown beside them.
+TODAY_HIT, TODAY_MISS, TODAY_OUT = 0.003, 0.15, 0.60
 PAUSE_KINDS = ("line end", "after Enter", "opener/keyword", "after accept", "mid-word/other")
 
 
@@ -280,6 +282,12 @@ NAIVE = {
 }
 
 
+def settings_of(name: str) -> dict[str, Any]:
+    """The settings of a `set:key=value;key=value` configuration (values in JSON)."""
+    pairs = (item.split("=", 1) for item in name.removeprefix("set:").split(";") if item)
+    return {key: json.loads(value) for key, value in pairs}
+
+
 def configs(versions: list[str], names: list[str], previous: Path | None) -> list[Config]:
     known: dict[str, Callable[[str], Config]] = {
         "default": lambda v: Config("default", v, {}),
@@ -292,6 +300,9 @@ def configs(versions: list[str], names: list[str], previous: Path | None) -> lis
     }
     if previous is not None:
         known["previous"] = lambda v: Config("previous", v, {}, checkout=previous)
+    for name in names:  # `set:contextTokens=500;prefixTokens=512`: the defaults with these settings
+        if name.startswith("set:"):
+            known[name] = lambda v, name=name: Config(name, v, {"settings": settings_of(name)})
     unknown = [n for n in names if n not in known]
     if unknown:
         raise SystemExit(f"unknown configurations {unknown}; known here: {sorted(known)}")
@@ -617,6 +628,7 @@ class Summary:
     full_price_per_accepted_char: float | None = None
     accepted_share: float = 0.0
     kinds: dict[str, tuple[int, float, float | None]] = field(default_factory=dict)
+    overall: dict[str, float | None] = field(default_factory=dict)
 
 
 def figures(runs: list[RunResult]) -> dict[str, float | None]:
@@ -640,6 +652,17 @@ def figures(runs: list[RunResult]) -> dict[str, float | None]:
         "usd_per_hour": usd / hours if hours else 0.0,
         "full_price_per_accepted_char": full_price / accepted if accepted else None,
         "accepted_share": accepted / chars if chars else 0.0,
+        "requests_per_hour": sum(r.sent for r in runs) / hours if hours else 0.0,
+        "usd_today_per_hour": sum(
+            r.hit * TODAY_HIT + r.miss * TODAY_MISS + r.out * TODAY_OUT for r in runs
+        )
+        / 1e6
+        / hours
+        if hours
+        else 0.0,
+        "usd_hit_per_hour": sum(r.hit for r in runs) * PRICE_HIT / 1e6 / hours if hours else 0.0,
+        "usd_miss_per_hour": sum(r.miss for r in runs) * PRICE_MISS / 1e6 / hours if hours else 0.0,
+        "usd_out_per_hour": sum(r.out for r in runs) * PRICE_OUT / 1e6 / hours if hours else 0.0,
     }
 
 
@@ -715,6 +738,7 @@ def summarize(label: str, runs: list[RunResult]) -> Summary:
         full_price_per_accepted_char=overall["full_price_per_accepted_char"],
         accepted_share=overall["accepted_share"] or 0.0,
         kinds=by_kind(runs),
+        overall=overall,
     )
 
 
@@ -775,6 +799,18 @@ def print_table(summaries: list[Summary]) -> None:
             "USD per hour of typing (V3.2 prices)",
             lambda s: f"{s.usd_per_hour:.3f}" + spread(s, "usd_per_hour", usd),
         ),
+        (
+            "  of which hits / misses / output",
+            lambda s: " / ".join(
+                usd(s.overall.get(key) or 0.0)
+                for key in ("usd_hit_per_hour", "usd_miss_per_hour", "usd_out_per_hour")
+            ),
+        ),
+        (
+            "USD per hour at deepseek-flash V4.1 off-peak prices",
+            lambda s: usd(s.overall.get("usd_today_per_hour") or 0.0),
+        ),
+        ("requests sent per hour", lambda s: one(s.overall.get("requests_per_hour") or 0.0)),
         ("prompt cache-hit ratio", lambda s: pct(s.cache_hit) + spread(s, "cache_hit", pct)),
         (
             "full-price tokens (miss + output) per accepted char",

@@ -651,6 +651,23 @@ class CompletionService:
 
     # ----- the real balance
 
+    def prepare(self) -> None:
+        """Ask for the balance and resolve the model in the background, right after start.
+
+        The first completion then pays for neither round trip (nor for opening the connection).
+        """
+        self.maybe_check_balance()
+        settings = self._settings
+        if not settings.api_key or self._setup_error or self._client is None:
+            return
+        if settings.model == "auto" and self._resolved_model is None:
+            task = asyncio.ensure_future(self._resolve_model_early())
+            self._background.add(task)
+            task.add_done_callback(self._background_done)
+
+    async def _resolve_model_early(self) -> None:
+        await self._model()
+
     def maybe_check_balance(self) -> None:
         """Start a balance check in the background when one is due (start, 402, 10 minutes)."""
         if self._settings.api_key and self.budget.balance_check_due():

@@ -36,10 +36,12 @@ SETTINGS = {
 
 
 async def _abort_after_the_fake_got_it(session: Session, fake) -> dict:
-    earlier = len(fake.requests)
+    earlier = len(fake.fim_requests())
     msg_id, future = session.request_inline(URI, CURSOR)
-    # /models, then the FIM request, logged by the fake once its whole body was read.
-    await fake.wait_for_requests_async(earlier + 2, timeout=5, finished=False)
+    # The FIM request, logged by the fake once its whole body was read.
+    await fake.wait_for_requests_async(
+        earlier + 1, timeout=5, finished=False, path="/beta/completions"
+    )
     assert len(fake.fim_requests()) == 1
     session.cancel(msg_id)
     with pytest.raises(JsonRpcException) as raised:

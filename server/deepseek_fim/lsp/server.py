@@ -321,7 +321,7 @@ def create_language_server() -> DeepSeekFimServer:
         # the first completion does not pay for importing it nor for opening the ledger.
         ls.service  # noqa: B018
         await pull_configuration(ls)
-        ls.service.maybe_check_balance()
+        ls.service.prepare()
 
     async def pull_configuration(ls: DeepSeekFimServer) -> None:
         from deepseek_fim import settings as settings_mod

@@ -24,6 +24,8 @@ class FakeConfig:
     completion: str = "return a + b"
     # Oracle mode (benchmarks): answer the true continuation of this text after the prompt.
     latency_ms: float = 0.0
+    # The same for /models and /user/balance (a real API takes a round trip for those too).
+    meta_latency_ms: float = 0.0
     chunk_delay_ms: float = 0.0
     keepalive_lines: int = 0
     keepalive_interval_ms: float = 20.0
@@ -169,6 +171,7 @@ def _flag(value: Any) -> bool:
 _COERCERS: dict[str, Callable[[Any], Any]] = {
     "completion": _text,
     "latency_ms": _number,
+    "meta_latency_ms": _number,
     "chunk_delay_ms": _number,
     "keepalive_lines": _count,
     "keepalive_interval_ms": _number,

@@ -179,20 +179,25 @@ class FakeDeepSeek:
         return [e for e in self.requests if e["path"] == "/beta/completions"]
 
     def wait_for_requests(
-        self, n: int, timeout: float = 5.0, *, finished: bool = True
+        self, n: int, timeout: float = 5.0, *, finished: bool = True, path: str | None = None
     ) -> list[LogEntry]:
-        """Block until `n` requests are logged (and finished); return the log, or TimeoutError."""
-        return self._state.wait_for_requests(n, timeout, finished=finished)
+        """Block until `n` requests (to `path`, if given) are logged (and finished).
+
+        Return the whole log, or raise TimeoutError.
+        """
+        return self._state.wait_for_requests(n, timeout, finished=finished, path=path)
 
     def wait_for_disconnect(self, timeout: float = 5.0) -> LogEntry:
         """Block until a client went away mid-request; return that entry or raise TimeoutError."""
         return self._state.wait_for_disconnect(timeout)
 
     async def wait_for_requests_async(
-        self, n: int, timeout: float = 5.0, *, finished: bool = True
+        self, n: int, timeout: float = 5.0, *, finished: bool = True, path: str | None = None
     ) -> list[LogEntry]:
         """`wait_for_requests` without blocking the caller's event loop."""
-        return await asyncio.to_thread(self.wait_for_requests, n, timeout, finished=finished)
+        return await asyncio.to_thread(
+            self.wait_for_requests, n, timeout, finished=finished, path=path
+        )
 
     async def wait_for_disconnect_async(self, timeout: float = 5.0) -> LogEntry:
         """`wait_for_disconnect` without blocking the caller's event loop."""

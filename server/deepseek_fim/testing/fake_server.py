@@ -282,6 +282,8 @@ class FakeServer:
         self.state.update(ex.entry, has_auth=key is not None)
         if key is None or (config.api_key is not None and key != config.api_key):
             return await ex.fail(401)
+        if request.path != _FIM_PATH and not await ex.pause(config.meta_latency_ms / 1000):
+            return False
         if request.path == "/models":
             models = [{"id": m, "object": "model", "owned_by": "deepseek"} for m in config.models]
             return await ex.reply(200, {"object": "list", "data": models})

@@ -135,14 +135,27 @@ class FakeState:
         with self._lock:
             return copy.deepcopy(self._log)
 
-    def wait_for_requests(self, count: int, timeout: float, *, finished: bool) -> list[LogEntry]:
-        """Wait until `count` requests are logged (and finished); return the log."""
+    def wait_for_requests(
+        self, count: int, timeout: float, *, finished: bool, path: str | None = None
+    ) -> list[LogEntry]:
+        """Wait until `count` requests (to `path`, if given) are logged (and finished).
+
+        Return the whole log.
+        """
 
         def ready() -> bool:
-            done = [e for e in self._log if e["finished"] is not None] if finished else self._log
+            done = [
+                e
+                for e in self._log
+                if (not finished or e["finished"] is not None) and path in (None, e["path"])
+            ]
             return len(done) >= count
 
-        self._wait(ready, timeout, lambda: f"{count} {'finished ' if finished else ''}requests")
+        def what() -> str:
+            where = f" to {path}" if path else ""
+            return f"{count} {'finished ' if finished else ''}requests{where}"
+
+        self._wait(ready, timeout, what)
         return self.snapshot()
 
     def wait_for_disconnect(self, timeout: float) -> LogEntry:

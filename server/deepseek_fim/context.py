@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 from deepseek_fim import modes, syntax
@@ -58,6 +58,8 @@ class FimContext:
     # Of which the context from other files (before the two header lines), and its tokens.
     context_lines: int = 0
     context_tokens: int = 0
+    # Keys of the prompt beginnings DeepSeek may cache from this request (sources/warmth.py).
+    cache_heads: tuple[Hashable, ...] = ()
 
 
 def completion_mode(line_prefix: str, line_suffix: str, language_id: str = "") -> Mode:

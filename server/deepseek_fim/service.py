@@ -520,6 +520,7 @@ class CompletionService:
             temperature=settings.temperature,
             stop=STOPS[ctx.mode],
         )
+        self.prompts.warmth.sent(ctx.cache_heads)
         result, latency_ms = await self._send(
             request,
             retry_model=settings.model == "auto",

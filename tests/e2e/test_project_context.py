@@ -107,8 +107,9 @@ async def test_unopened_imports_are_read_from_disk_inside_the_workspace(server_e
             heads.append(context_head(fake.fim_requests()[-1]["body"]["prompt"]))
     finally:
         await session.stop()
-    assert "# def area(width: float, height: float) -> float:" in heads[-1]
-    assert "# Definitions in pkg/geometry.py:" in heads[-1]
+    # A later prompt has it (the next one, within seconds of it, is lean: sources/warmth.py).
+    assert any("# def area(width: float, height: float) -> float:" in head for head in heads)
+    assert any("# Definitions in pkg/geometry.py:" in head for head in heads)
     assert not any("width * height" in head for head in heads)  # signatures, never bodies
     assert not any("api_token" in head or "far_away" in head for head in heads)
 

@@ -5,6 +5,9 @@ before); `deepseekFim/status` reports this server session's hit and miss tokens 
 ledger, apart from other sessions sharing the ledger.
 """
 
+import asyncio
+
+from deepseek_fim.sources.warmth import CACHE_BUILD_S
 from deepseek_fim.testing.lsp_session import Session
 
 URI = "file:///work/project/app.py"
@@ -15,9 +18,11 @@ SOURCE = "".join(f"def f_{i}(v):\n    return v * {i}\n\n" for i in range(60)) + 
 
 async def _typed_requests(session: Session, texts: list[str]) -> None:
     session.open(URI, SOURCE)
-    for text in texts:
+    for index, text in enumerate(texts):
         session.type_text(URI, text)  # new text: nothing can answer it without a request
         await session.inline(URI)
+        if index == 0 and len(texts) > 1:  # DeepSeek builds the cache within seconds
+            await asyncio.sleep(CACHE_BUILD_S + 0.1)
 
 
 async def test_session_cache_hits_come_from_the_usage_records(server_env, fake):
@@ -63,6 +68,7 @@ async def test_switching_buffers_keeps_the_context_head_stable(session, fake):
     session.open(URI, SOURCE)
     for uri in (OTHER, "file:///work/project/alpha.py", URI):
         await session.inline(uri, None)
+    await asyncio.sleep(CACHE_BUILD_S + 0.1)  # else the next prompt is lean (sources/warmth.py)
     session.type_text(URI, "x")
     await session.inline(URI)
     prompts = [r["body"]["prompt"] for r in fake.fim_requests()]
@@ -71,3 +77,25 @@ async def test_switching_buffers_keeps_the_context_head_stable(session, fake):
     assert last.index("#     email: str") < last.index("# Path: /work/project/app.py")
     # The last two requests in app.py share everything before the cursor line.
     assert prompts[-1][: prompts[-2].rindex("\n")] == prompts[-2][: prompts[-2].rindex("\n")]
+
+
+async def test_a_new_place_is_asked_lean_until_its_cache_is_built(session, fake):
+    # At a new place the first prompt carries the context and the whole window; DeepSeek
+    # builds its cache within seconds, so a second request before then would pay all of it
+    # again: it goes lean (a short window, and no context that is not cached yet). After that
+    # the whole prompt comes back, byte-identical at its start, and hits.
+    session.open(OTHER, "class User:\n    name: str\n    email: str\n")
+    session.open(URI, SOURCE)
+    for text in ("x", "y"):
+        session.type_text(URI, text)
+        await session.inline(URI)
+    await asyncio.sleep(CACHE_BUILD_S + 0.1)
+    session.type_text(URI, "z")
+    await session.inline(URI)
+    first, lean, whole = fake.fim_requests()
+    assert "Definitions in models.py" in first["body"]["prompt"]
+    assert "Definitions in models.py" not in lean["body"]["prompt"]
+    assert lean["body"]["prompt"].endswith("def g(a, b):\n    xy")
+    assert lean["usage"]["prompt_tokens"] < first["usage"]["prompt_tokens"] / 2
+    assert whole["body"]["prompt"].startswith(first["body"]["prompt"][:-1])
+    assert whole["usage"]["prompt_cache_hit_tokens"] >= first["usage"]["prompt_tokens"] - 64

@@ -17,13 +17,14 @@ import os
 import posixpath
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from deepseek_fim import context
 from deepseek_fim.documents import Document, DocumentStore, uri_path
 from deepseek_fim.sources.imports import Candidates, candidates
 from deepseek_fim.sources.index import DISK_RECHECK_S, FileOutline, SourceIndex
 from deepseek_fim.sources.ranking import ChosenContext, Source, choose
+from deepseek_fim.sources.warmth import CacheWarmth
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,10 @@ class ContextReport:
         }
 
 
+# The prefix window of a lean prompt (see `PromptBuilder.build`): about 25 lines above the cursor.
+LEAN_PREFIX_TOKENS = 256
+
+
 class PromptBuilder:
     """Builds FIM prompts from the open documents; told of every open, change and close."""
 
@@ -94,6 +99,7 @@ class PromptBuilder:
         # uri -> (key of the inputs, chosen context)
         self._chosen: dict[str, tuple[object, ChosenContext]] = {}
         self.last_context: ContextReport | None = None
+        self.warmth = CacheWarmth()
 
     def configure(
         self, *, excluded: Callable[[str], bool], read_disk: bool, roots: Sequence[str]
@@ -151,9 +157,18 @@ class PromptBuilder:
         suffix_tokens: int = context.DEFAULT_SUFFIX_TOKENS,
         context_tokens: int = DEFAULT_CONTEXT_TOKENS,
     ) -> context.FimContext:
-        """The FIM prompt and suffix for the cursor at ``(line, col)`` (code points)."""
+        """The FIM prompt and suffix for the cursor at ``(line, col)`` (code points).
+
+        The prompt is ``[context][header][prefix window]``, each part kept byte-identical from
+        one request to the next so that DeepSeek's cache answers it. While a request with the
+        same context and window start went out less than `warmth.CACHE_BUILD_S` ago for the
+        first time (a new place: the user starts typing right away), that cache is not built
+        yet and the whole prompt would be paid again as a miss: the prompt is then lean, a
+        short window under the context if the context is cached already, else under nothing.
+        """
         path = uri_path(document.uri)
         chosen = self.context_for(document, context_tokens)
+        context_lines = chosen.lines
         ctx = context.build_context(
             document.lines,
             line,
@@ -162,10 +177,31 @@ class PromptBuilder:
             language_id=document.language_id,
             prefix_tokens=prefix_tokens,
             suffix_tokens=suffix_tokens,
-            context_lines=chosen.lines,
+            context_lines=context_lines,
             keep_start=self._window_starts.get(document.uri),
         )
         self._window_starts[document.uri] = ctx.prefix_start_line
+        context_key = ("context", tuple(context_lines))
+        head_key = ("head", document.uri, ctx.prefix_start_line, context_key)
+        if self.warmth.building(head_key):
+            keep = not self.warmth.building(context_key)
+            if not keep:
+                chosen = ChosenContext()
+            ctx = replace(
+                context.build_context(
+                    document.lines,
+                    line,
+                    col,
+                    path=path,
+                    language_id=document.language_id,
+                    prefix_tokens=min(prefix_tokens, LEAN_PREFIX_TOKENS),
+                    suffix_tokens=suffix_tokens,
+                    context_lines=chosen.lines,
+                ),
+                cache_heads=(context_key,) if keep else (),
+            )
+        else:
+            ctx = replace(ctx, cache_heads=(context_key, head_key))
         self.last_context = ContextReport(
             path, tuple((block.path, block.tokens) for block in chosen.blocks), chosen.tokens
         )

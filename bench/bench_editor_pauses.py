@@ -40,8 +40,9 @@ Printed per configuration (each on the same regions and cadence, back to back in
   hour at DeepSeek V3.2 list prices (per 1M tokens: hit 0.028, miss 0.28, output 0.42);
 - the prompt cache-hit ratio; full-price tokens (miss + output) and all tokens per accepted
   character; the share of the region's characters that came from accepts;
-- the pauses apart by kind: at a line end before Enter, after Enter, after an opener or a
-  keyword, after an accept, elsewhere (mostly inside a word).
+- the pauses apart by kind: at the region's start (before any key), at a line end before
+  Enter, after Enter, after an opener or a keyword, after an accept, elsewhere (mostly inside
+  a word).
 The range across regions is shown in brackets. Configurations: `default` (the plugin's and the
 server's defaults), `naive` (a client in editor_pauses.lua that asks at every keystroke and
 clears what is shown at every key; the server's debounce is 0) and, with `--previous DIR`,
@@ -99,13 +100,22 @@ EOL_PAUSE_SHARE = 0.6  # line ends where the typist stops before pressing Enter
 PRICE_HIT, PRICE_MISS, PRICE_OUT = 0.028, 0.28, 0.42
 # Today's `deepseek-flash` (V4.1, off-peak; peak hours cost twice this), shown beside them.
 TODAY_HIT, TODAY_MISS, TODAY_OUT = 0.003, 0.15, 0.60
-PAUSE_KINDS = ("line end", "after Enter", "opener/keyword", "after accept", "mid-word/other")
+PAUSE_KINDS = (
+    "region start",
+    "line end",
+    "after Enter",
+    "opener/keyword",
+    "after accept",
+    "mid-word/other",
+)
 
 
 def pause_place(region: Region, offset: int, after_accept: bool) -> str:
     """The kind of place a pause at `offset` of the region is at (`PAUSE_KINDS`)."""
     if after_accept:
         return "after accept"
+    if offset == 0:  # before the first key: VS Code asks for nothing until a key is typed
+        return "region start"
     typed = region.text[:offset]
     line = (region.original[: region.start] + typed).rsplit("\n", 1)[-1]
     if not line.strip():

@@ -11,7 +11,8 @@ equal the original.
 Printed: the rows of bench_editor_pauses.py (median pause to visible ghost, pauses with a ghost,
 requests sent/aborted, tokens and USD per hour, cache-hit ratio, full-price and all tokens per
 accepted character, characters from accepts, whether the file ended equal to the original, the
-pause kinds apart: line end before Enter, after Enter, opener/keyword, after accept, other),
+pause kinds apart: region start before any key, line end before Enter, after Enter,
+opener/keyword, after accept, other),
 then where the time before a request goes: from a key
 to the fake receiving the request it caused, at places where the server does not wait (line
 start, after an opener or a keyword, after an accept) and elsewhere, mostly in the middle of a

@@ -66,25 +66,8 @@ def server_s(
         if ask_after_s:
             time.sleep(ask_after_s)
             started = time.perf_counter()
-        server.notify(
-            "textDocument/didOpen",
-            {
-                "textDocument": {
-                    "uri": URI,
-                    "languageId": "python",
-                    "version": 1,
-                    "text": "def add(a, b):\n    ",
-                }
-            },
-        )
-        answer = server.call(
-            "textDocument/inlineCompletion",
-            {
-                "textDocument": {"uri": URI},
-                "position": {"line": 1, "character": 4},
-                "context": {"triggerKind": 2},
-            },
-        )
+        server.open_document(URI, "def add(a, b):\n    ")
+        answer = server.call("textDocument/inlineCompletion", server.inline_params(URI, 1, 4))
         first = time.perf_counter() - started
         items = (answer.get("result") or {}).get("items") or []
         if not items:

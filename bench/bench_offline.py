@@ -107,11 +107,7 @@ class Typist:
         )
         answer = self.server.call(
             "textDocument/inlineCompletion",
-            {
-                "textDocument": {"uri": URI},
-                "position": {"line": line - 1, "character": 1},
-                "context": {"triggerKind": 2},
-            },
+            self.server.inline_params(URI, line - 1, 1),
             timeout=30,
         )
         result = answer.get("result") or {}
@@ -167,17 +163,7 @@ def run_version(
         server = RawServer(server_env, command=command)
         try:
             server.initialize({"debounceMs": 0})
-            server.notify(
-                "textDocument/didOpen",
-                {
-                    "textDocument": {
-                        "uri": URI,
-                        "languageId": "python",
-                        "version": 1,
-                        "text": SOURCE + "\n",
-                    }
-                },
-            )
+            server.open_document(URI, SOURCE + "\n")
             typist = Typist(server, scale, seed=20)
             if not typist.pause():
                 raise SystemExit("no ghost before the outage: is the fake reachable?")

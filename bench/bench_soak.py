@@ -90,13 +90,6 @@ def slope_kb_per_minute(samples: list[Sample]) -> float:
     return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / var
 
 
-def open_document(server: RawServer, text: str) -> None:
-    server.notify(
-        "textDocument/didOpen",
-        {"textDocument": {"uri": URI, "languageId": "python", "version": 1, "text": text}},
-    )
-
-
 def change(
     server: RawServer, version: int, start: tuple[int, int], end: tuple[int, int], text: str
 ) -> None:
@@ -118,14 +111,7 @@ def change(
 
 
 def inline_request(server: RawServer, line: int, col: int) -> int:
-    return server.request(
-        "textDocument/inlineCompletion",
-        {
-            "textDocument": {"uri": URI},
-            "position": {"line": line, "character": col},
-            "context": {"triggerKind": 2},
-        },
-    )
+    return server.request("textDocument/inlineCompletion", server.inline_params(URI, line, col))
 
 
 def run(
@@ -147,7 +133,7 @@ def run(
         idle = RawServer(env)
         for server in (typing, idle):
             server.initialize({"debounceMs": 250})
-            open_document(server, text)
+            server.open_document(URI, text)
         started = time.monotonic()
         samples: dict[str, list[Sample]] = {"typing": [], "idle": []}
         requests: list[int] = []

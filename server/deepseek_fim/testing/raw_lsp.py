@@ -85,6 +85,21 @@ class RawServer:
         """Send a request and wait for its response message."""
         return self.wait_response(self.request(method, params), timeout)
 
+    def open_document(self, uri: str, text: str, language_id: str = "python") -> None:
+        """Send didOpen for a new document at version 1."""
+        self.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": language_id, "version": 1, "text": text}},
+        )
+
+    def inline_params(self, uri: str, line: int, character: int) -> dict[str, Any]:
+        """The params of an automatic textDocument/inlineCompletion at a position."""
+        return {
+            "textDocument": {"uri": uri},
+            "position": {"line": line, "character": character},
+            "context": {"triggerKind": 2},
+        }
+
     def initialize(self, initialization_options: Any = None) -> None:
         """Run the initialize handshake, with workspace/configuration support."""
         self.call(

@@ -14,7 +14,7 @@ import logging
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -181,7 +181,7 @@ class CompletionService:
         # Real time, unless a test speeds the budget's clock up (see time_scale.py).
         self.time_scale = TimeScale.from_env()
         self.budget = BudgetTracker(settings, on_change=budget_changed, clock=self.time_scale.now)
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[Any]] = set()
         self._last_uri: str | None = None  # the document last completed in
         self._masker = privacy.LineMasker()
         self._ignore_files = IgnoreFiles()
@@ -662,21 +662,20 @@ class CompletionService:
         if not settings.api_key or self._setup_error or self._client is None:
             return
         if settings.model == "auto" and self._resolved_model is None:
-            task = asyncio.ensure_future(self._resolve_model_early())
-            self._background.add(task)
-            task.add_done_callback(self._background_done)
-
-    async def _resolve_model_early(self) -> None:
-        await self._model()
+            self._in_background(self._model())
 
     def maybe_check_balance(self) -> None:
         """Start a balance check in the background when one is due (start, 402, 10 minutes)."""
         if self._settings.api_key and self.budget.balance_check_due():
-            task = asyncio.ensure_future(self.check_balance())
-            self._background.add(task)
-            task.add_done_callback(self._background_done)
+            self._in_background(self.check_balance())
 
-    def _background_done(self, task: asyncio.Task[None]) -> None:
+    def _in_background(self, work: Coroutine[Any, Any, object]) -> None:
+        """Run `work` as a task kept until it ends (its failure is logged)."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
         self._background.discard(task)
         _log_failure(task)
 

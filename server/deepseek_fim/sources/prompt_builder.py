@@ -168,7 +168,6 @@ class PromptBuilder:
         """
         path = uri_path(document.uri)
         chosen = self.context_for(document, context_tokens)
-        context_lines = chosen.lines
         ctx = context.build_context(
             document.lines,
             line,
@@ -177,11 +176,11 @@ class PromptBuilder:
             language_id=document.language_id,
             prefix_tokens=prefix_tokens,
             suffix_tokens=suffix_tokens,
-            context_lines=context_lines,
+            context_lines=chosen.lines,
             keep_start=self._window_starts.get(document.uri),
         )
         self._window_starts[document.uri] = ctx.prefix_start_line
-        context_key = ("context", tuple(context_lines))
+        context_key = ("context", chosen.fingerprint)
         head_key = ("head", document.uri, ctx.prefix_start_line, context_key)
         if self.warmth.building(head_key):
             keep = not self.warmth.building(context_key)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from deepseek_fim.languages import comment_line
 from deepseek_fim.sources.outline import Definition
@@ -65,10 +66,15 @@ class ChosenContext:
         """Estimated tokens of all blocks."""
         return sum(block.tokens for block in self.blocks)
 
-    @property
-    def lines(self) -> list[str]:
-        """Every line of every block, in prompt order."""
-        return [line for block in self.blocks for line in block.lines]
+    @cached_property
+    def lines(self) -> tuple[str, ...]:
+        """Every line of every block, in prompt order (joined once: asked at every keystroke)."""
+        return tuple(line for block in self.blocks for line in block.lines)
+
+    @cached_property
+    def fingerprint(self) -> int:
+        """A hash of the lines, computed once: names this context in the cache-warmth keys."""
+        return hash(self.lines)
 
 
 def heading(path: str, language_id: str) -> str:

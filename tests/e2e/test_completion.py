@@ -84,7 +84,7 @@ async def test_cancel_aborts_the_http_request(session, fake):
     fake.configure(latency_ms=3000)
     session.open(URI, SOURCE)
     msg_id, future = session.request_inline(URI)
-    await fake.wait_for_requests_async(2, timeout=5, finished=False)  # /models, then FIM
+    await fake.wait_for_requests_async(1, timeout=5, finished=False, path="/beta/completions")
     session.cancel(msg_id)
     with pytest.raises(JsonRpcException) as raised:
         await asyncio.wait_for(future, 5)
@@ -269,6 +269,17 @@ async def test_explicit_model_is_obeyed(server_env, fake):
         assert not [r for r in fake.requests if r["path"] == "/models"]
     finally:
         await session.stop()
+
+
+async def test_the_model_is_resolved_right_after_start_not_at_the_first_completion(
+    session, fake
+):
+    # The first completion then waits on one round trip, not two (bench_cold_start).
+    await fake.wait_for_requests_async(1, timeout=5, path="/models")
+    assert fake.fim_requests() == []
+    session.open(URI, SOURCE)
+    assert await session.inline(URI) == ["return a + b"]
+    assert len([r for r in fake.requests if r["path"] == "/models"]) == 1
 
 
 async def test_retired_model_is_re_resolved_once(session, fake):

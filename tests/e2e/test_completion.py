@@ -271,9 +271,7 @@ async def test_explicit_model_is_obeyed(server_env, fake):
         await session.stop()
 
 
-async def test_the_model_is_resolved_right_after_start_not_at_the_first_completion(
-    session, fake
-):
+async def test_the_model_is_resolved_right_after_start_not_at_the_first_completion(session, fake):
     # The first completion then waits on one round trip, not two (bench_cold_start).
     await fake.wait_for_requests_async(1, timeout=5, path="/models")
     assert fake.fim_requests() == []

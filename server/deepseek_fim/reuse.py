@@ -9,6 +9,12 @@ as the prompt's suffix window reached), so that backspace-and-retype and returni
 are answered with no request (`AnswerCache`). Both use `Anchor.typed_since` to decide: it never
 answers for a different text after the cursor.
 
+A model writes on past what is shown (a `next` answer shows one line of the two or three it
+wrote; a block answer may be cut to its completed line): that run-on is kept with the answer, and
+once the user has taken the shown text (accepted or typed it), the next place is answered from
+the run-on, shaped again for that place (`AnswerCache.continuation`): the next line shows at once
+and costs nothing. It is what the same model, asked again there, would most likely write.
+
 Pure bookkeeping plus the asyncio tasks of the requests in flight; no IO of its own.
 """
 
@@ -107,6 +113,14 @@ class Anchor:
         return None
 
 
+def whole_lines(text: str, *, cut: bool) -> str:
+    """A model's text with Unix line ends; `cut` (max_tokens ended it): without its last line."""
+    text = text.replace("\r\n", "\n")
+    if cut:
+        text = text[: max(0, text.rfind("\n"))]
+    return text
+
+
 @dataclass(frozen=True)
 class Answer:
     """A shaped answer (post-processed, complete) for an anchor, and its ledger record."""
@@ -117,6 +131,9 @@ class Answer:
     completion_id: str
     cost: Decimal | None = None  # of the request that got it
     currency: str = "USD"
+    # The model's whole text from the anchor (unshaped, only whole lines once cut by max_tokens):
+    # what it wrote past `text` answers the places after it (`AnswerCache.continuation`).
+    model_text: str = ""
 
     def rest_after(self, typed: str) -> str | None:
         """What is left of the answer once `typed` was typed into it, or None if it diverged."""
@@ -171,6 +188,32 @@ class AnswerCache:
                 answers.move_to_end(anchor)
                 self.hits += 1
             return answer, rest
+        return None
+
+    def continuation(
+        self, uri: str, lines: Sequence[str], line: int, col: int
+    ) -> tuple[Answer, str] | None:
+        """The most recent answer whose shown text the user took and whose model text runs on.
+
+        Returns the answer and its model text after the cursor (unshaped: the caller shapes it
+        for the cursor). The user must have typed or accepted the whole shown text, and what
+        was typed since the anchor must be exactly the start of the model's text.
+        """
+        answers = self._answers.get(uri)
+        if not answers:
+            return None
+        for anchor in reversed(answers):
+            answer = answers[anchor]
+            if len(answer.model_text) <= len(answer.text):
+                continue
+            typed = anchor.typed_since(lines, line, col)
+            if typed is None or not typed.startswith(answer.text):
+                continue
+            if not answer.model_text.startswith(typed):
+                continue
+            rest = answer.model_text[len(typed) :]
+            if rest.strip():
+                return answer, rest
         return None
 
     def forget(self, uri: str) -> None:

@@ -37,7 +37,14 @@ from deepseek_fim.deepseek import (
 )
 from deepseek_fim.documents import Document, DocumentStore, uri_path
 from deepseek_fim.ignore_file import IgnoreFiles
-from deepseek_fim.reuse import Anchor, Answer, AnswerCache, PendingFetch, PendingFetches
+from deepseek_fim.reuse import (
+    Anchor,
+    Answer,
+    AnswerCache,
+    PendingFetch,
+    PendingFetches,
+    whole_lines,
+)
 from deepseek_fim.scheduler import LastShown, RequestScheduler, Shown
 from deepseek_fim.settings import Settings
 from deepseek_fim.sources.prompt_builder import PromptBuilder
@@ -111,6 +118,7 @@ class SessionCounters:
     not_sent_stale: int = 0
     reused_pending: int = 0  # answered from a request in flight the user typed into
     lru_hits: int = 0  # answered from a recent answer (typed into, retyped, back at a place)
+    continued: int = 0  # answered from what a model wrote past a suggestion the user took
     prefetched: int = 0  # requests sent right after an accept, before anyone asked
     prefetch_used: int = 0  # requests answered from such a prefetch
     prefetch_cancelled: int = 0  # prefetches cancelled because the user went elsewhere
@@ -135,6 +143,7 @@ class SessionCounters:
             "fetching": fetching,
             "reusedPending": self.reused_pending,
             "lruHits": self.lru_hits,
+            "continued": self.continued,
             "prefetched": self.prefetched,
             "prefetchUsed": self.prefetch_used,
             "prefetchCancelled": self.prefetch_cancelled,
@@ -319,6 +328,11 @@ class CompletionService:
             self.counters.lru_hits += 1
             self.counters.typed_ahead += rest != answer.text
             return self._serve(document, position.line, position.col, answer, rest)
+        # What the model wrote past a suggestion the user took answers the next place.
+        continued = self._continuation(document, position.line, position.col)
+        if continued is not None:
+            self.counters.continued += 1
+            return self._serve(document, position.line, position.col, continued, continued.text)
         # A request in flight here that the user typed into may answer this one: wait for it
         # instead of cancelling it (its prompt is paid for). Any other is cancelled now.
         in_flight = self.pending.find(uri, document.lines, position.line, position.col)
@@ -388,6 +402,42 @@ class CompletionService:
             )
 
         return await self.scheduler.run(uri, 0.0 if in_flight else delay, job)
+
+    def _continuation(self, document: Document, line: int, col: int) -> Answer | None:
+        """The run-on of an answer the user took, shaped for the cursor (reuse.py), or None.
+
+        It is shaped as an answer asked for here would be (the same mode and steps), and kept
+        among the recent answers: typing into it, and the run-on after it, work as for any.
+        """
+        found = self.answers.continuation(document.uri, document.lines, line, col)
+        if found is None:
+            return None
+        source, rest = found
+        settings = self._settings
+        ctx = context.build_context(
+            document.lines,
+            line,
+            col,
+            path=uri_path(document.uri),
+            language_id=document.language_id,
+            prefix_tokens=settings.prefix_tokens,
+            suffix_tokens=settings.suffix_tokens,
+        )
+        ctx = replace(ctx, mode=pauses.line_end_mode(ctx.mode, ctx.line_prefix, ctx.line_suffix))
+        shaped = postprocess.postprocess(rest, ctx)
+        if shaped is None:
+            return None
+        answer = Answer(
+            Anchor.at(document.lines, line, col, ctx.suffix.count("\n")),
+            shaped.text,
+            shaped.replace,
+            source.completion_id,
+            source.cost,
+            source.currency,
+            model_text=rest,
+        )
+        self.answers.remember(document.uri, answer)
+        return answer
 
     def _serve(
         self,
@@ -553,6 +603,7 @@ class CompletionService:
             record.completion_id,
             record.cost,
             record.currency,
+            model_text=whole_lines(result.text, cut=result.finish_reason == "length"),
         )
         self.answers.remember(uri, answer)
         self.counters.overhead_ms.append((spent + time.perf_counter() - started) * 1000)
@@ -797,6 +848,8 @@ class CompletionService:
         if self.pending.find(document.uri, lines, line, col) is not None:
             return True  # the editor already asked for it
         if self.answers.lookup(document.uri, lines, line, col, use=False) is not None:
+            return True
+        if self.answers.continuation(document.uri, lines, line, col) is not None:
             return True
         prepared = self._prepare(document, line, col, pace)
         self._start_fetch(document, prepared, 0.0, pace, prefetch=True)

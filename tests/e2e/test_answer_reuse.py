@@ -340,3 +340,46 @@ async def test_enter_aborts_a_line_request_in_flight_and_asks_at_once(session, f
     assert not line_request["completed"]
     assert new_line["body"]["prompt"].endswith("total = a.\n    ")
     assert (await session.status())["session"]["reusedPending"] == 0
+
+
+# The end of a finished line: a `next` request; the model writes three lines, one is shown.
+RUN_ON_SOURCE = "def f():\n    x = 1"
+RUN_ON = "\n    y = 2\n    z = 3\n    return x + y + z"
+
+
+async def test_what_the_model_wrote_past_a_taken_line_answers_the_next_places(session, fake):
+    fake.script({"text": RUN_ON})
+    session.open(URI, RUN_ON_SOURCE)
+    assert await session.inline(URI) == ["\n    y = 2"]
+    session.type_text(URI, "\n    y = 2")  # accepted (the editor inserts it)
+    assert await session.inline(URI) == ["\n    z = 3"]
+    session.type_text(URI, "\n    ")  # Enter: typed into that answer
+    assert await session.inline(URI) == ["z = 3"]
+    session.type_text(URI, "z = 3\n    ")  # typed through it, and Enter
+    texts = await session.inline(URI)
+    assert texts == ["return x + y + z"]
+    assert "\n".join(session.documents[URI].lines) + texts[0] == RUN_ON_SOURCE + RUN_ON
+    assert len(fake.fim_requests()) == 1
+    counters = (await session.status())["session"]
+    assert (counters["continued"], counters["lruHits"]) == (2, 1)
+
+
+async def test_a_line_cut_by_max_tokens_is_never_shown(session, fake):
+    fake.script(
+        {"text": "\n    y = 2\n    z = ", "finish_reason": "length"}, {"text": "\n    z = 3"}
+    )
+    session.open(URI, RUN_ON_SOURCE)
+    assert await session.inline(URI) == ["\n    y = 2"]
+    session.type_text(URI, "\n    y = 2")
+    assert await session.inline(URI) == ["\n    z = 3"]  # asked for: "    z = " was cut
+    assert len(fake.fim_requests()) == 2
+    assert (await session.status())["session"]["continued"] == 0
+
+
+async def test_no_continuation_after_other_text(session, fake):
+    fake.script({"text": RUN_ON}, {"text": "\n    w = 4"})
+    session.open(URI, RUN_ON_SOURCE)
+    assert await session.inline(URI) == ["\n    y = 2"]
+    session.type_text(URI, "\n    y = 5")  # the user wrote another line
+    assert await session.inline(URI) == ["\n    w = 4"]
+    assert len(fake.fim_requests()) == 2

@@ -13,6 +13,7 @@ from deepseek_fim.reuse import (
     AnswerCache,
     PendingFetch,
     PendingFetches,
+    whole_lines,
 )
 
 LINES = ["import os", "", "def add(a, b):", "    ret", "", "print(add(1, 2))"]
@@ -148,6 +149,82 @@ def test_cache_look_without_use_counts_nothing():
     cache.remember("doc", _answer(LINES, 3, 7, "urn a + b"))
     assert cache.lookup("doc", LINES, 3, 7, use=False) is not None
     assert cache.hits == 0
+
+
+# A `next` answer at the end of "    x = 1": one line shown, two more written by the model.
+BODY = ["def f():", "    x = 1", "", "print(f())"]
+SHOWN = "\n    y = 2"
+WRITTEN = SHOWN + "\n    z = 3\n    return x + y + z"
+
+
+def _took_shown(enter: bool) -> tuple[list[str], int, int]:
+    """The document once the shown line is in (accepted or typed), and Enter maybe pressed."""
+    lines = [BODY[0], BODY[1], "    y = 2", *BODY[2:]]
+    if enter:
+        lines.insert(3, "    ")
+        return lines, 3, 4
+    return lines, 2, 9
+
+
+def _next_answer() -> Answer:
+    anchor = Anchor.at(BODY, 1, 9, after_lines=2)
+    return Answer(anchor, SHOWN, "", "run", model_text=WRITTEN)
+
+
+@pytest.mark.parametrize("enter", [False, True])
+def test_the_run_on_answers_once_the_shown_text_is_taken(enter):
+    cache = AnswerCache()
+    cache.remember("doc", _next_answer())
+    lines, line, col = _took_shown(enter)
+    answer, rest = cache.continuation("doc", lines, line, col)
+    expected = "z = 3\n    return x + y + z" if enter else "\n    z = 3\n    return x + y + z"
+    assert (answer.completion_id, rest) == ("run", expected)
+
+
+def test_no_run_on_before_the_shown_text_is_all_taken():
+    cache = AnswerCache()
+    cache.remember("doc", _next_answer())
+    half = [BODY[0], BODY[1], "    y =", *BODY[2:]]
+    assert cache.continuation("doc", half, 2, 7) is None
+    assert cache.continuation("doc", BODY, 1, 9) is None
+
+
+@pytest.mark.parametrize(
+    ("line_text", "col"),
+    [("    y = 3", 9), ("    y = 2  # two", 16), ("    y = 2 ", 10)],
+)
+def test_no_run_on_after_other_text(line_text, col):
+    cache = AnswerCache()
+    cache.remember("doc", _next_answer())
+    lines = [BODY[0], BODY[1], line_text, *BODY[2:]]
+    assert cache.continuation("doc", lines, 2, col) is None
+
+
+def test_no_run_on_past_the_end_of_what_the_model_wrote():
+    cache = AnswerCache()
+    cache.remember("doc", _next_answer())
+    lines = [BODY[0], BODY[1], "    y = 2", "    z = 3", "    return x + y + z", *BODY[2:]]
+    assert cache.continuation("doc", lines, 4, 24) is None
+
+
+def test_an_answer_without_run_on_has_no_continuation():
+    cache = AnswerCache()
+    cache.remember("doc", Answer(Anchor.at(BODY, 1, 9, after_lines=2), SHOWN, "", "one"))
+    lines, line, col = _took_shown(False)
+    assert cache.continuation("doc", lines, line, col) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "cut", "expected"),
+    [
+        ("a\r\nb", False, "a\nb"),
+        ("\n    y = 2\n    z = ", True, "\n    y = 2"),
+        ("x = 1", True, ""),
+        ("x = 1", False, "x = 1"),
+    ],
+)
+def test_whole_lines_drops_a_line_cut_by_max_tokens(text, cut, expected):
+    assert whole_lines(text, cut=cut) == expected
 
 
 def test_cache_is_bounded_least_recent_first():

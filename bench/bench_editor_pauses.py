@@ -13,8 +13,10 @@ asked again after the user typed the start of its answer, answers the rest of th
 option existed): there, asking again one key later is a fresh chance to be right.
 
 The fake answers like a model at each stop (`--oracle-run-on`, the default): past the oracle's
-lines the model writes on to the request's stop or `max_tokens`, and all of it is billed (a
-`block` request pays for up to 192 tokens), while the text sent stays the oracle's lines.
+lines the model writes on to the request's stop or `max_tokens`, all of it is billed (a `block`
+request pays for up to 192 tokens) and sent (`--oracle-sends-run-on`, the default), each further
+line right or wrong on its own, with the draw a request asked where it starts would get. With
+`--no-oracle-sends-run-on` the text sent stays the oracle's lines (the tables before 2026-12-07).
 
 Open beside the file, as a developer has them (`--open-imports N`, default 3): the first N
 standard-library modules it imports, from their own paths, so that the server's context from
@@ -28,7 +30,9 @@ break, often after `:`/`(`/`,`/`=`/brackets and after a keyword and a space, now
 inside a word, and after accepting a suggestion. Enter types the line break and the next
 line's indentation at once, as an auto-indenting editor does. At the end of every pause the
 typist looks: when the ghost text is exactly the start of what it was going to type, it presses
-Tab; otherwise it types on. The buffer must equal the original file at the end.
+Tab; when only its first lines are, it accepts those one at a time with the plugin's accept_line
+key (waiting to see each land and the rest shown); otherwise it types on. The buffer must equal
+the original file at the end.
 
 Printed per configuration (each on the same regions and cadence, back to back in one run):
 - median time from the start of a pause (the last key) to visible ghost text for the place
@@ -442,6 +446,7 @@ def oracle_fake(region: Region, args: argparse.Namespace) -> FakeDeepSeek:
         oracle_seed=args.seed,
         oracle_errors=args.oracle_errors,
         oracle_run_on=args.oracle_run_on,
+        oracle_sends_run_on=args.oracle_run_on and args.oracle_sends_run_on,
     )
 
 
@@ -494,7 +499,7 @@ def run_region(config: Config, region: Region, args: argparse.Namespace) -> RunR
                 lua("require('bench_editor_pauses').naive_attach(vim.api.nvim_get_current_buf())")
             before = region.original[: region.start]
             nvim.current.window.cursor = (region.start_row(), 0)
-            type_region(nvim, region, before, args, result)
+            type_region(nvim, region, before, args, result, naive=config.naive)
             time.sleep(0.3)
             text = lua("return require('bench_editor_pauses').buffer_text()")
             result.buffer_ok = text == region.original
@@ -532,11 +537,61 @@ def request_record(entry: dict[str, Any], first_started: float) -> dict[str, Any
     }
 
 
-def is_wrong_answer(ghost: str | None, wrong: str) -> bool:
-    """Whether `ghost` is the oracle's wrong answer here (cut short, or run on past it)."""
-    if not ghost or not wrong:
+# The plugin's default accept_line key (clients/neovim/lua/deepseek_fim/config.lua).
+ACCEPT_LINE_KEY = "<M-C-Right>"
+
+
+def is_answer_here(ghost: str | None, rest: str, oracle_lines: int) -> bool:
+    """Whether `ghost` answers this place: it starts with the oracle's first lines here, right
+    or wrong (either possibly cut short by the server), not an older suggestion still shown.
+    """
+    if not ghost:
         return False
-    return wrong.startswith(ghost) or ghost.startswith(wrong)
+    first = first_lines(ghost, oracle_lines)
+    right = first_lines(rest, oracle_lines)
+    return any(
+        unit and (unit.startswith(first) or first.startswith(unit))
+        for unit in (right, spoil(right))
+    )
+
+
+def ghost_shown(lua: Any, state_of: str, timeout_s: float = 1.0) -> bool:
+    """Wait until a ghost text shows at the cursor (after a partial accept, Neovim 0.12's
+    built-in asks again for the rest); False if none within `timeout_s`.
+    """
+    try:
+        wait_for(lambda: isinstance(lua(state_of)["text"], str), timeout_s, "the rest shown")
+    except TimeoutError:
+        return False
+    return True
+
+
+def ghost_lines(ghost: str) -> list[str]:
+    """The ghost's parts as the plugin's accept_line takes them one by one: the rest of the
+    cursor line, then each next line with the line break before it.
+    """
+    parts: list[str] = []
+    taken = 0
+    while taken < len(ghost):
+        remaining = ghost[taken:]
+        first = remaining.partition("\n")[0]
+        part = first if first else "\n" + remaining[1:].partition("\n")[0]
+        parts.append(part)
+        taken += len(part)
+    return parts
+
+
+def right_lines(ghost: str, rest: str) -> int:
+    """How many of the ghost's lines (`ghost_lines`) are right, the start of `rest`: a typist
+    accepts those and types the rest.
+    """
+    taken, count = "", 0
+    for part in ghost_lines(ghost):
+        if not part.strip() or not rest.startswith(taken + part):
+            break
+        taken += part
+        count += 1
+    return count
 
 
 def type_region(
@@ -545,6 +600,8 @@ def type_region(
     before: str,
     args: argparse.Namespace,
     result: RunResult,
+    *,
+    naive: bool = False,
 ) -> None:
     """Type the region key by key, looking at the ghost text at every pause."""
     lua = nvim.exec_lua
@@ -566,32 +623,41 @@ def type_region(
                 result.problems.append(f"keys not processed at a pause ({region.name}:{offset})")
             ghost = state["text"] if isinstance(state["text"], str) else None
             correct = bool(ghost) and rest.startswith(ghost or "")
-            # A ghost for this place: right, or the oracle's wrong answer here (both possibly
-            # cut short by the server); not an older suggestion the editor still shows.
-            wrong = spoil(first_lines(rest, oracle_lines))
-            here = correct or is_wrong_answer(ghost, wrong)
+            here = correct or is_answer_here(ghost, rest, oracle_lines)
             latency = max(0.0, (state["since"] - state["last_key"]) / 1e6) if here else None
             kind = pause_place(region, offset, after_accept)
-            result.pauses.append(Pause(gap, ghost is not None, correct, latency, kind))
-            if correct and ghost:
-                nvim.input("<Tab>")
-                keys_sent += 1
-                last_key = time.monotonic()
-                offset += len(ghost)
-                expected = cursor_of(before + region.text[:offset])
-                try:
-                    wait_for(
-                        lambda expected=expected: (lambda s: (s["row"], s["col"]) == expected)(
-                            lua(state_of)
-                        ),
-                        2,
-                        "the accepted text",
-                    )
-                except TimeoutError:
-                    result.problems.append(f"accept did not land ({region.name}:{offset})")
+            # Lines of a longer suggestion that are right are accepted line by line (the
+            # plugin's accept_line); the naive client accepts all or nothing.
+            lines = 0 if correct or naive or not ghost else right_lines(ghost, rest)
+            result.pauses.append(Pause(gap, ghost is not None, correct or lines > 0, latency, kind))
+            if (correct or lines) and ghost:
+                parts = ghost_lines(ghost)[:lines] if lines else [ghost]
+                key = ACCEPT_LINE_KEY if lines else "<Tab>"
+                landed = True
+                for index, part in enumerate(parts, 1):  # a key at a time, each seen to land
+                    nvim.input(key)
+                    keys_sent += 1
+                    last_key = time.monotonic()
+                    offset += len(part)
+                    expected = cursor_of(before + region.text[:offset])
+                    try:
+                        wait_for(
+                            lambda expected=expected: (lambda s: (s["row"], s["col"]) == expected)(
+                                lua(state_of)
+                            ),
+                            2,
+                            "the accepted text",
+                        )
+                    except TimeoutError:
+                        result.problems.append(f"accept did not land ({region.name}:{offset})")
+                        landed = False
+                        break
+                    result.accepted_chars += len(part)
+                    if index < len(parts) and not ghost_shown(lua, state_of):
+                        break  # the rest is not shown (yet): typed by hand
+                if not landed:
                     break
                 result.accepts += 1
-                result.accepted_chars += len(ghost)
                 after_accept = True
                 continue
         event = key_events(rest)[0]
@@ -692,7 +758,7 @@ def by_kind(runs: list[RunResult]) -> dict[str, tuple[int, float, float | None]]
     return out
 
 
-REUSE_COUNTERS = ("reusedPending", "lruHits", "prefetched", "prefetchUsed")
+REUSE_COUNTERS = ("reusedPending", "lruHits", "continued", "prefetched", "prefetchUsed")
 
 STATUS_LUA = """
 local client = vim.lsp.get_clients({ name = 'deepseek_fim', bufnr = 0 })[1]
@@ -714,7 +780,9 @@ def reuse_text(runs: list[RunResult]) -> str:
     if not counted:
         return "-"
     total = {name: sum(c[name] for c in counted) for name in REUSE_COUNTERS}
-    return "{reusedPending} / {lruHits} / {prefetchUsed} of {prefetched}".format(**total)
+    return "{reusedPending} / {lruHits} / {continued} / {prefetchUsed} of {prefetched}".format(
+        **total
+    )
 
 
 def summarize(label: str, runs: list[RunResult]) -> Summary:
@@ -851,7 +919,7 @@ def print_table(summaries: list[Summary]) -> None:
         ("buffers equal to the file at the end", lambda s: f"{s.buffers_ok} of {s.runs}"),
         *((f"{kind}: median to ghost, share with one", kind_row(kind)) for kind in PAUSE_KINDS),
         (
-            "answered by one in flight / recent answer / prefetch (used of sent)",
+            "answered by: in flight / recent answer / run-on / prefetch (used of sent)",
             lambda s: s.reuse,
         ),
     ]
@@ -890,6 +958,14 @@ def add_typist_arguments(parser: argparse.ArgumentParser) -> None:
         " or max_tokens (default); --no-oracle-run-on: the oracle's lines only",
     )
     parser.add_argument(
+        "--oracle-sends-run-on",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="send the run-on too, as a model does, each further line right or wrong on its own"
+        " (default); --no-oracle-sends-run-on: billed, not sent (only the oracle's lines reach"
+        " the editor)",
+    )
+    parser.add_argument(
         "--oracle-errors",
         choices=("word", "place"),
         default="word",
@@ -905,6 +981,7 @@ def describe_typist(args: argparse.Namespace) -> str:
         f"{args.cache_build_ms:.0f} ms, oracle {args.oracle_lines or 'all'} line(s) at a time, "
         f"right at {args.oracle_accuracy:.0%} (errors per {args.oracle_errors})"
         + (", running on to the stop or max_tokens" if args.oracle_run_on else "")
+        + (" (sent)" if args.oracle_run_on and args.oracle_sends_run_on else "")
     )
 
 

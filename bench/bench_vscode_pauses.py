@@ -4,8 +4,10 @@ The same typist, regions, cadence and fake as bench/bench_editor_pauses.py (Neov
 code-server with the extension's .vsix, driven by headless chromium (playwright-core) from
 clients/vscode/bench/type_region.mjs, the real `deepseek-fim-ls`, and the fake DeepSeek API in
 oracle mode (the true continuation one line at a time, with a wrong last word for 40% of the
-words, after 300 ms; a prefix cache built 2 s after a prompt was first sent). The typist presses
-Tab when the ghost text is exactly the start of what it was going to type; the saved file must
+words, after 300 ms; a prefix cache built 2 s after a prompt was first sent; what the model
+writes on to the stop is sent too). The typist presses Tab when the ghost text is exactly the
+start of what it was going to type, and has no partial accept (VS Code's accept-next-line has no
+default key): a suggestion whose later lines are wrong is typed by hand. The saved file must
 equal the original.
 
 Printed: the rows of bench_editor_pauses.py (median pause to visible ghost, pauses with a ghost,
@@ -128,9 +130,11 @@ def plan_for(
         "events": [key_events(text[offset:])[0] for offset in range(len(text))],
         "gapKey": [gap_before(args.seed, region, offset, False) for offset in range(len(text))],
         "gapAccept": [gap_before(args.seed, region, offset, True) for offset in range(len(text))],
+        "right": [first_lines(text[offset:], args.oracle_lines) for offset in range(len(text))],
         "wrong": [
             spoil(first_lines(text[offset:], args.oracle_lines)) for offset in range(len(text))
         ],
+        "oracleLines": args.oracle_lines,
         "pauseS": PAUSE_S,
         "settings": settings,
         "artifacts": str(REPO / "artifacts" / "bench-vscode"),

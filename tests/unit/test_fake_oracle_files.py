@@ -225,3 +225,24 @@ def test_wrong_per_word_is_the_same_answer_from_every_place_before_the_word() ->
                 agree[errors] += from_end[1:] == from_start
     assert agree["word"] == 59
     assert agree["place"] < 50  # two independent draws at 50%: about half disagree
+
+
+def test_a_sent_run_on_is_what_requests_asked_where_it_starts_would_answer() -> None:
+    # `vN = N` lines: every line of a sent run-on, right or spoiled, is the answer a request
+    # asked at the end of the line before it gets (the same draw, per word).
+    lines = [f"v{n} = {n}" for n in range(40)]
+    text = "\n".join(lines) + "\n"
+    settings = {"oracle_lines": 1, "oracle_accuracy": 0.5, "oracle_errors": "word"}
+    with FakeDeepSeek(oracle_files=[text], **settings) as server:
+        one_by_one = [
+            fim(server, "\n".join(lines[:n]), "")["choices"][0]["text"] for n in range(1, 9)
+        ]
+        server.configure(oracle_run_on=True, oracle_sends_run_on=True)
+        sent = fim(server, lines[0], "", stop=["\n\n"], max_tokens=4096)["choices"][0]["text"]
+        assert sent.startswith("".join(one_by_one))
+        assert any("_x" in line for line in sent.split("\n"))
+        assert any("_x" not in line for line in sent.split("\n")[1:])
+        # stop and max_tokens cut it as they cut any answer
+        short = fim(server, lines[0], "", stop=["\n\n"], max_tokens=6)
+        assert short["choices"][0]["finish_reason"] == "length"
+        assert short["usage"]["completion_tokens"] == 6

@@ -149,6 +149,24 @@ async function typeEvent(page, event) {
   }
 }
 
+// The start of `text` up to the end of its `count`-th line with content (the fake's first_lines).
+function firstLines(text, count) {
+  if (count <= 0) {
+    return text;
+  }
+  const lines = text.split('\n');
+  let seen = 0;
+  for (let index = 0; index < lines.length; index++) {
+    if (lines[index].trim() !== '') {
+      seen += 1;
+      if (seen === count) {
+        return lines.slice(0, index + 1).join('\n');
+      }
+    }
+  }
+  return text;
+}
+
 async function typeRegion(page, plan, result) {
   const { text, before } = plan;
   const stateOf = () => page.evaluate(() => window.__benchState());
@@ -167,9 +185,11 @@ async function typeRegion(page, plan, result) {
       const state = await stateOf();
       const ghost = typeof state.text === 'string' && state.text !== '' ? state.text : null;
       const correct = ghost !== null && rest.startsWith(ghost);
-      const wrong = plan.wrong[offset];
-      // The oracle's wrong answer here: cut short by the server, or run on past its lines.
-      const here = correct || (ghost !== null && wrong !== '' && (wrong.startsWith(ghost) || ghost.startsWith(wrong)));
+      // A ghost for this place starts with the oracle's first lines here, right or wrong (either
+      // possibly cut short by the server), not an older suggestion the editor still shows.
+      const first = ghost === null ? '' : firstLines(ghost, plan.oracleLines);
+      const here = correct || (first !== '' && [plan.right[offset], plan.wrong[offset]].some(
+        (unit) => unit !== '' && (unit.startsWith(first) || first.startsWith(unit))));
       const latencyMs = here ? Math.max(0, state.since - state.lastKey) : null;
       result.pauses.push({ gap_s: gap, ghost: ghost !== null, correct, latency_ms: latencyMs, offset, ghost_text: ghost });
       if (correct) {

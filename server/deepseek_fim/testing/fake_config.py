@@ -62,6 +62,10 @@ class FakeConfig:
     # `max_tokens`); the text sent is still the oracle's lines, what post-processing would keep
     # of such an answer. Without it only the oracle's lines are billed.
     oracle_run_on: bool = False
+    # With `oracle_run_on`: send the run-on too, as a model does (its text to the stop or
+    # `max_tokens`, not only the oracle's lines). Each further `oracle_lines` lines of it are
+    # right or wrong on their own, with the draw a request asked where they start would get.
+    oracle_sends_run_on: bool = False
     # A prompt's prefix units become cache hits only this long after a request first sent them
     # (DeepSeek builds its cache within seconds); 0 makes them hits for the very next request.
     cache_build_ms: float = 0.0
@@ -192,6 +196,7 @@ _COERCERS: dict[str, Callable[[Any], Any]] = {
     "oracle_seed": _count,
     "oracle_errors": _oracle_errors,
     "oracle_run_on": _flag,
+    "oracle_sends_run_on": _flag,
     "cache_build_ms": _number,
     "reset_connections": _flag,
 }

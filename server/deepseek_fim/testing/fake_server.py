@@ -13,6 +13,7 @@ import json
 import logging
 import socket
 import struct
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,7 @@ from deepseek_fim.testing.fake_http import (
     response_head,
 )
 from deepseek_fim.testing.fake_oracle_files import (
+    Continuation,
     first_lines,
     is_right,
     last_word_end,
@@ -498,19 +500,37 @@ def _reset(writer: asyncio.StreamWriter) -> None:
 def _answer(config: FakeConfig, body: FimBody) -> tuple[str, str]:
     """The model's text before stops and max_tokens: an oracle's, else the fixed completion.
 
-    Also what a model writes on after it (`oracle_run_on`), billed but not sent.
+    Also what a model writes on after it (`oracle_run_on`), billed but not sent; or, with
+    `oracle_sends_run_on`, sent as part of the text (each of its units right or not on its own).
     """
     texts = config.oracle_files
     found = locate(texts, body.prompt, body.suffix) if texts else None
     if found is None:
         return config.completion, ""
     middle = texts[found.text][found.cursor : found.end]
+    answer, taken = _oracle_unit(config, found, middle)
+    if not config.oracle_run_on:
+        return answer, ""
+    if not config.oracle_sends_run_on:
+        # Run on: the model writes on to where the suffix begins; stops and max_tokens cut it.
+        return answer, middle[taken:]
+    parts = [answer]
+    while taken < len(middle):
+        place = replace(found, cursor=found.cursor + taken)
+        unit, length = _oracle_unit(config, place, middle[taken:])
+        if not length:
+            break
+        parts.append(unit)
+        taken += length
+    return "".join(parts), ""
+
+
+def _oracle_unit(config: FakeConfig, found: Continuation, middle: str) -> tuple[str, int]:
+    """The oracle's next `oracle_lines` lines from `found`, right or spoiled; and their length."""
     answer = first_lines(middle, config.oracle_lines)
     at = last_word_end(found, answer) if config.oracle_errors == "word" else found.cursor
     right = is_right(found, config.oracle_accuracy, config.oracle_seed, at=at)
-    # Run on: the model writes on to where the suffix begins; stops and max_tokens cut it later.
-    run_on = middle[len(answer) :] if config.oracle_run_on else ""
-    return (answer if right else spoil(answer)), run_on
+    return (answer if right else spoil(answer)), len(answer)
 
 
 def _bearer_key(request: HttpRequest) -> str | None:

@@ -736,6 +736,8 @@ def figures(runs: list[RunResult]) -> dict[str, float | None]:
         / hours
         if hours
         else 0.0,
+        # Whatever the typist's speed: what the code written (typed or accepted) cost.
+        "usd_per_1000_chars": usd / chars * 1000 if chars else 0.0,
         "usd_hit_per_hour": sum(r.hit for r in runs) * PRICE_HIT / 1e6 / hours if hours else 0.0,
         "usd_miss_per_hour": sum(r.miss for r in runs) * PRICE_MISS / 1e6 / hours if hours else 0.0,
         "usd_out_per_hour": sum(r.out for r in runs) * PRICE_OUT / 1e6 / hours if hours else 0.0,
@@ -887,6 +889,10 @@ def print_table(summaries: list[Summary]) -> None:
         (
             "USD per hour at deepseek-flash V4.1 off-peak prices",
             lambda s: usd(s.overall.get("usd_today_per_hour") or 0.0),
+        ),
+        (
+            "USD per 1,000 characters of code written (V3.2 prices)",
+            lambda s: f"{s.overall.get('usd_per_1000_chars') or 0.0:.4f}",
         ),
         ("requests sent per hour", lambda s: one(s.overall.get("requests_per_hour") or 0.0)),
         ("prompt cache-hit ratio", lambda s: pct(s.cache_hit) + spread(s, "cache_hit", pct)),

@@ -6,9 +6,9 @@ clients/vscode/bench/type_region.mjs, the real `deepseek-fim-ls`, and the fake D
 oracle mode (the true continuation one line at a time, with a wrong last word for 40% of the
 words, after 300 ms; a prefix cache built 2 s after a prompt was first sent; what the model
 writes on to the stop is sent too). The typist presses Tab when the ghost text is exactly the
-start of what it was going to type, and has no partial accept (VS Code's accept-next-line has no
-default key): a suggestion whose later lines are wrong is typed by hand. The saved file must
-equal the original.
+start of what it was going to type; when only its first lines are, it accepts those one at a
+time with the extension's Ctrl+Alt+Right (VS Code's Accept Next Line: a line with its line
+break). The saved file must equal the original.
 
 Printed: the rows of bench_editor_pauses.py (median pause to visible ghost, pauses with a ghost,
 requests sent/aborted, tokens and USD per hour, cache-hit ratio, full-price and all tokens per

@@ -167,6 +167,37 @@ function firstLines(text, count) {
   return text;
 }
 
+// The ghost's right first lines as Accept Next Line takes them (each up to and with its line
+// break), ending with one that has content; none when the first is wrong.
+function rightLines(ghost, rest) {
+  const parts = ghost.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  const taken = [];
+  let length = 0;
+  for (const part of parts) {
+    if (!rest.startsWith(ghost.slice(0, length + part.length))) {
+      break;
+    }
+    taken.push(part);
+    length += part.length;
+  }
+  while (taken.length > 0 && taken.at(-1).trim() === '') {
+    taken.pop();
+  }
+  return taken;
+}
+
+async function restShown(stateOf) {
+  try {
+    await waitFor('the rest shown', async () => {
+      const state = await stateOf();
+      return typeof state.text === 'string' && state.text !== '';
+    }, { timeoutMs: 1000, intervalMs: 20 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function typeRegion(page, plan, result) {
   const { text, before } = plan;
   const stateOf = () => page.evaluate(() => window.__benchState());
@@ -191,25 +222,42 @@ async function typeRegion(page, plan, result) {
       const here = correct || (first !== '' && [plan.right[offset], plan.wrong[offset]].some(
         (unit) => unit !== '' && (unit.startsWith(first) || first.startsWith(unit))));
       const latencyMs = here ? Math.max(0, state.since - state.lastKey) : null;
-      result.pauses.push({ gap_s: gap, ghost: ghost !== null, correct, latency_ms: latencyMs, offset, ghost_text: ghost });
-      if (correct) {
-        const at = monotonic();
-        await page.keyboard.press('Tab');
-        lastKey = monotonic();
-        offset += ghost.length;
-        result.keys.push({ t: at, offset, accept: true });
-        const expected = cursorAfter(before + text.slice(0, offset));
-        try {
-          await waitFor('the accepted text', async () => {
-            const at = await cursor(page);
-            return at && at[0] === expected[0] && at[1] === expected[1];
-          }, { timeoutMs: 2000, intervalMs: 20 });
-        } catch {
-          result.problems.push(`accept did not land (${plan.name}:${offset}): cursor ${await cursor(page)}, expected ${expected}`);
+      // All right: Tab. Only the first lines right: they are accepted one at a time with the
+      // extension's Ctrl+Alt+Right (VS Code's Accept Next Line), each seen to land and the rest
+      // shown; so is a right one at a line's start that starts with indentation, where VS
+      // Code's Tab indents instead (after a line taken with its line break).
+      const atLineStart = /(^|\n)$/.test(before + text.slice(0, offset));
+      const byLine = ghost !== null && (!correct || (atLineStart && /^[ \t]/.test(ghost)));
+      const parts = byLine ? rightLines(ghost, rest) : correct ? [ghost] : [];
+      result.pauses.push({ gap_s: gap, ghost: ghost !== null, correct: correct || parts.length > 0, latency_ms: latencyMs, offset, ghost_text: ghost });
+      if (parts.length > 0) {
+        let landed = true;
+        for (const [index, part] of parts.entries()) {
+          const at = monotonic();
+          await page.keyboard.press(byLine ? 'Control+Alt+ArrowRight' : 'Tab');
+          lastKey = monotonic();
+          offset += part.length;
+          result.keys.push({ t: at, offset, accept: true });
+          const expected = cursorAfter(before + text.slice(0, offset));
+          try {
+            await waitFor('the accepted text', async () => {
+              const at = await cursor(page);
+              return at && at[0] === expected[0] && at[1] === expected[1];
+            }, { timeoutMs: 2000, intervalMs: 20 });
+          } catch {
+            result.problems.push(`accept did not land (${plan.name}:${offset}): cursor ${await cursor(page)}, expected ${expected}`);
+            landed = false;
+            break;
+          }
+          result.accepted_chars += part.length;
+          if (index + 1 < parts.length && !(await restShown(stateOf))) {
+            break; // the rest is not shown: typed by hand
+          }
+        }
+        if (!landed) {
           break;
         }
         result.accepts += 1;
-        result.accepted_chars += ghost.length;
         afterAccept = true;
         continue;
       }

@@ -31,6 +31,18 @@ const BLOCKS = {
   },
 };
 
+// Accept a suggestion line by line (the extension's Ctrl+Alt+Right: VS Code's Accept Next Line).
+const LINES = {
+  file: 'lines.py',
+  before: 'def calc(a, b)',
+  typed: ':',
+  completion: '\n    total = a + b\n    return total',
+  // VS Code's "Accept Next Line" takes the text up to and with the next line break.
+  // The last press takes the last line whole: Tab would indent there (VS Code indents when the
+  // rest of a suggestion starts with a tab's width of indentation at the line's start).
+  lines: ['def calc(a, b):\n', 'def calc(a, b):\n    total = a + b\n', 'def calc(a, b):\n    total = a + b\n    return total'],
+};
+
 const timings = {};
 let sandbox;
 let fake;
@@ -120,6 +132,7 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     for (const block of Object.values(BLOCKS)) {
       writeFileSync(join(sandbox.workspace, block.file), block.before);
     }
+    writeFileSync(join(sandbox.workspace, LINES.file), LINES.before);
     writeUserSettings(sandbox, {
       'deepseekFim.baseUrl': fake.url,
       'deepseekFim.server.command': SERVER_COMMAND,
@@ -487,4 +500,30 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
       await shot(`14-${language}-block-accepted`);
     });
   }
+  it('Ctrl+Alt+Right accepts a suggestion line by line (saved file on disk)', async () => {
+    await fake.configure({ completion: LINES.completion, latency_ms: 0 });
+    await openFile(LINES.file);
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type(LINES.typed);
+    const ghost = page.locator('.ghost-text-decoration, .ghost-text').first();
+    await ghost.waitFor({ state: 'visible', timeout: 20000 });
+    const path = join(sandbox.workspace, LINES.file);
+    const saved = async (expected, what) => {
+      await page.keyboard.press('Control+S');
+      let text = '';
+      await waitFor(what, () => {
+        text = readFileSync(path, 'utf8');
+        return text === expected;
+      }, { timeoutMs: 8000 }).catch(() => undefined);
+      assert.equal(text, expected);
+    };
+    for (const [index, expected] of LINES.lines.entries()) {
+      await ghost.waitFor({ state: 'visible', timeout: 20000 });
+      await page.keyboard.press('Control+Alt+ArrowRight');
+      await saved(expected, `${LINES.file} to be saved with ${index + 1} line(s) accepted`);
+      if (index === 0) {
+        await shot('15-next-line-accepted');
+      }
+    }
+  });
 });

@@ -385,3 +385,40 @@ def test_text_typed_at_the_anchor_is_found(before, inserted, after):
         assert typed == inserted
     else:
         assert typed is None
+
+
+_code_line = st.text(alphabet="abcxyz =+()1:", min_size=1, max_size=12).filter(str.strip)
+
+
+@given(
+    model_lines=st.lists(_code_line, min_size=2, max_size=6),
+    shown_lines=st.integers(min_value=1, max_value=5),
+    typed_extra=st.integers(min_value=0, max_value=40),
+    typo=st.booleans(),
+)
+def test_a_continuation_is_always_the_rest_of_what_the_model_wrote(
+    model_lines, shown_lines, typed_extra, typo
+):
+    # At the end of "    x = 1" the model wrote lines starting on the next one; some were shown.
+    # The user typed a prefix of the model's text (or that prefix with one character wrong):
+    # the continuation is exactly the rest of the model's text, or nothing.
+    model_text = "".join(f"\n    {line}" for line in model_lines)
+    shown = "".join(f"\n    {line}" for line in model_lines[: min(shown_lines, len(model_lines))])
+    cache = AnswerCache()
+    cache.remember(
+        "doc", Answer(Anchor.at(BODY, 1, 9, after_lines=2), shown, "", "p", model_text=model_text)
+    )
+    typed = model_text[: len(shown) + typed_extra]
+    if typo and typed:
+        typed = typed[:-1] + ("#" if typed[-1] != "#" else "!")
+    lines = [*BODY[:1], *(BODY[1] + typed).split("\n"), *BODY[2:]]
+    line = 1 + typed.count("\n")
+    found = cache.continuation("doc", lines, line, len(lines[line]))
+    if not typo and model_text[len(typed) :].strip():
+        assert found is not None  # the shown text and more of the model's, exactly: continued
+    if found is None:
+        return
+    answer, rest = found
+    assert answer.completion_id == "p"
+    assert typed + rest == model_text
+    assert typed.startswith(shown)

@@ -423,8 +423,7 @@ class CompletionService:
             prefix_tokens=settings.prefix_tokens,
             suffix_tokens=settings.suffix_tokens,
         )
-        ctx = replace(ctx, mode=pauses.line_end_mode(ctx.mode, ctx.line_prefix, ctx.line_suffix))
-        shaped = postprocess.postprocess(rest, ctx)
+        shaped = postprocess.postprocess(rest, asked_mode(ctx))
         if shaped is None:
             return None
         answer = Answer(
@@ -507,16 +506,15 @@ class CompletionService:
         """Start the request for a prepared prompt as the document's request in flight."""
         # The answer depends on the text after the cursor as far as the suffix window reaches.
         anchor = Anchor.at(document.lines, prepared.line, prepared.col, prepared.suffix.count("\n"))
-        ctx = prepared.ctx
-        mode = pauses.line_end_mode(ctx.mode, ctx.line_prefix, ctx.line_suffix)
-        if mode != ctx.mode:
-            prepared = replace(prepared, ctx=replace(ctx, mode=mode))
+        ctx = asked_mode(prepared.ctx)
+        if ctx is not prepared.ctx:
+            prepared = replace(prepared, ctx=ctx)
         return self.pending.start(
             document.uri,
             anchor,
             lambda fetch: self._fetch(fetch, document.uri, prepared, spent, pace),
             prefetch=prefetch,
-            one_line="\n" in STOPS[mode],
+            one_line="\n" in STOPS[ctx.mode],
         )
 
     def _prepare(self, document: Document, line: int, col: int, pace: Pace) -> Prepared:
@@ -888,6 +886,15 @@ class CompletionService:
         self.last_shown.forget(uri)
         self._prepared.pop(uri, None)
         self.prompts.closed(uri)
+
+
+def asked_mode(ctx: context.FimContext) -> context.FimContext:
+    """The context in the mode a request is sent, and its answer shaped, in.
+
+    That is `next`, not `line`, at a line's end after a word (`pauses.line_end_mode`).
+    """
+    mode = pauses.line_end_mode(ctx.mode, ctx.line_prefix, ctx.line_suffix)
+    return ctx if mode == ctx.mode else replace(ctx, mode=mode)
 
 
 def sendable_text(text: str) -> str:

@@ -319,6 +319,26 @@ def test_names_used_in_the_file_rank_members_of_unimported_buffers() -> None:
     assert "class User:" in text and "def email(self)" in text
 
 
+def test_members_of_private_classes_stay_out_unless_imported_by_name() -> None:
+    lines = [
+        "class _Base:",
+        "    def __init__(self, name):",
+        "        pass",
+        "    def describe(self):",
+        "        pass",
+        "class Field(_Base):",
+        "    def __init__(self, default):",
+        "        pass",
+    ]
+    module = Source("fields.py", outline(lines, "python"), True)
+    text = "\n".join(choose([module], frozenset(), 500, "python").lines)
+    assert "class Field(_Base):" in text and "def __init__(self, default):" in text
+    assert "_Base:" not in text and "__init__(self, name)" not in text
+    by_name = Source("fields.py", module.definitions, True, frozenset({"_Base"}))
+    text = "\n".join(choose([by_name], frozenset(), 500, "python").lines)
+    assert "# class _Base:" in text and "def describe(self):" in text
+
+
 # ----- the prompt builder
 
 

@@ -82,6 +82,10 @@ def heading(path: str, language_id: str) -> str:
     return comment_line(language_id, f"Definitions in {path}:")
 
 
+def _public_name(name: str) -> bool:
+    return not name.startswith(("_", "#"))
+
+
 def _tier(source: Source, definition: Definition, used: frozenset[str]) -> int | None:
     name, parent = definition.name, definition.parent
     wanted = definition.public or name == "__init__"
@@ -93,10 +97,11 @@ def _tier(source: Source, definition: Definition, used: frozenset[str]) -> int |
         if source.imported:
             return 1 if name in used else 3
         return 2 if name in used else 5
-    if not wanted:
-        return None
+    asked_for = source.imported and parent in source.names
+    if not wanted or not (asked_for or _public_name(parent)):
+        return None  # a private class's members (even its __init__) are not for other files
     if source.imported:
-        return 1 if parent in source.names else 2 if name in used or parent in used else 4
+        return 1 if asked_for else 2 if name in used or parent in used else 4
     return 4 if name in used or parent in used else 6
 
 

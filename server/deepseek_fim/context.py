@@ -28,11 +28,15 @@ logger = logging.getLogger(__name__)
 # block: several lines (a body, a header's block, an empty line's statements).
 Mode = modes.Mode
 
-# Window budgets (the settings prefixTokens / suffixTokens): the prefix holds about 75 lines of
-# typical code (the enclosing function and what is above it); the suffix about 25.
-DEFAULT_PREFIX_TOKENS = 768
+# Window budgets (the settings prefixTokens / suffixTokens): the prefix holds about 50 lines of
+# typical code (the enclosing function and what is above it); the suffix about 25. The prefix is
+# paid on every request (a miss at each new place, a hit after): 768 showed 3 points more of the
+# names a line needs (bench/bench_window_names.py) for a sixth more of the bill on long files.
+DEFAULT_PREFIX_TOKENS = 512
 DEFAULT_SUFFIX_TOKENS = 256
-DEFAULT_GRID_LINES = 32
+# A fresh window's start is rounded up to a multiple of this many lines (a third of a window of
+# 512 tokens at most), so that nearby cursors share it; the kept start does the rest.
+DEFAULT_GRID_LINES = 16
 # A window start is kept while the window from it stays under this many times the budget.
 KEEP_START_SLACK = 1.25
 # How far up a blank cursor line looks for the indentation of the code it belongs to.

@@ -3,8 +3,8 @@
 The ledger is seeded with five days of use at USD 0.50 a day, and the fake reports the balance
 that leaves (USD 5.90): at 2.5/6 = 0.4167 USD a day (the burn window starts at the first day of
 use, today included) the money lasts 14 of the grant's 25 remaining days, an overspend of
-0.4167 x 25 / 5.90 = 1.77, so the pace factor is the next step, 2: windows 384/128 tokens
-instead of 768/256. What the fake receives shows it.
+0.4167 x 25 / 5.90 = 1.77, so the pace factor is the next step, 2: windows 256/128 tokens
+instead of 512/256. What the fake receives shows it.
 """
 
 import asyncio
@@ -68,7 +68,7 @@ async def test_heavy_spending_makes_the_server_send_smaller_prompts(server_env, 
     assert payload["forecast"] == "runsOut"
     pace = payload["pace"]
     assert (pace["active"], pace["factor"], pace["mode"]) == (True, 2.0, "auto")
-    assert (pace["prefixTokens"], pace["suffixTokens"]) == (384, 128)
+    assert (pace["prefixTokens"], pace["suffixTokens"]) == (256, 128)
     assert pace["midWordDebounceMs"] == 250  # 0 set, +250 ms at factor 2
     assert pace["prefetch"] is False
     assert payload["text"].endswith("· paced") and len(payload["text"]) < 30
@@ -80,7 +80,7 @@ async def test_heavy_spending_makes_the_server_send_smaller_prompts(server_env, 
     # The windows the fake received are the paced ones (the header is outside the budget; the
     # prefix window starts on a line grid, which may drop up to half of it).
     assert 60 <= estimate_tokens(body["suffix"]) <= 128  # whole lines under the budget
-    assert 192 <= estimate_tokens(body["prompt"]) <= 384 + 20
+    assert 128 <= estimate_tokens(body["prompt"]) <= 256 + 20
     assert request["usage"]["prompt_tokens"] < 700
 
     # `deepseek-fim usage` shows the pace and its measured effect from the ledger.
@@ -112,7 +112,7 @@ async def test_pace_off_sends_the_full_windows(server_env, fake):
     assert status["session"]["paced"] == 0
     body = request["body"]
     assert 150 <= estimate_tokens(body["suffix"]) <= 256
-    assert 384 <= estimate_tokens(body["prompt"]) <= 768 + 20
+    assert 256 < estimate_tokens(body["prompt"]) <= 512 + 20
 
 
 async def test_a_lasting_forecast_does_not_pace(server_env, fake):

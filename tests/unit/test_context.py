@@ -159,7 +159,9 @@ def test_budgets_are_respected(prefix_tokens: int, suffix_tokens: int) -> None:
 def test_window_start_is_on_the_grid_when_the_budget_cuts() -> None:
     lines = source_lines()
     for cursor in range(400, 2000, 97):
-        ctx = ctx_at(lines, cursor, 0, grid_lines=32)
+        # A window of 100 lines or so: a 32-line step never loses half of it (smaller windows
+        # halve the step, see test_budgets_are_respected).
+        ctx = ctx_at(lines, cursor, 0, grid_lines=32, prefix_tokens=1024)
         assert ctx.prefix_start_line % 32 == 0 or ctx.prefix_start_line == cursor
         assert ctx.prefix_start_line <= cursor
 
@@ -190,7 +192,7 @@ def test_prompt_start_is_stable_while_typing_new_lines() -> None:
     starts = set()
     for extra in range(40):
         current = [*lines, *(f"    value_{i} = compute({i})" for i in range(extra)), "    x"]
-        ctx = ctx_at(current, len(current) - 1, 5)
+        ctx = ctx_at(current, len(current) - 1, 5, prefix_tokens=1024, grid_lines=32)
         starts.add(ctx.prefix_start_line)
     # 40 new lines move the window by at most two grid steps.
     assert 1 <= len(starts) <= 3
@@ -329,7 +331,8 @@ def test_default_windows() -> None:
     ctx = ctx_at(lines, 1500, 4)
     header = "\n".join(ctx.prompt.split("\n")[:2])
     window = ctx.prompt[len(header) + 1 :]
-    assert 768 / 2 < estimate_tokens(window) <= 768 * 1.02 + 1
+    assert 512 / 2 < estimate_tokens(window) <= 512 * 1.02 + 1
+    assert ctx.prefix_start_line % 16 == 0
     assert estimate_tokens(ctx.suffix) <= 256 * 1.02 + 1
 
 

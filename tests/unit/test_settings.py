@@ -13,7 +13,7 @@ def test_defaults_for_every_field():
     assert settings.base_url == "https://api.deepseek.com"
     assert settings.model == "auto"
     assert settings.debounce_ms == 250
-    assert (settings.prefix_tokens, settings.suffix_tokens) == (768, 256)
+    assert (settings.prefix_tokens, settings.suffix_tokens) == (512, 256)
     assert settings.exclude == DEFAULT_EXCLUDE
     assert settings.grant.tokens == 5_000_000 and settings.grant.days == 30
 

@@ -52,7 +52,7 @@ class PaceBase:
     """The settings pacing scales: the debounce and the window budgets, as the user set them."""
 
     debounce_ms: int = 250
-    prefix_tokens: int = 768
+    prefix_tokens: int = 512
     suffix_tokens: int = 256
     context_tokens: int = 800
 

@@ -418,7 +418,7 @@ class CompletionService:
             document.lines,
             line,
             col,
-            path=uri_path(document.uri),
+            path=self.prompts.shown_path(uri_path(document.uri)),
             language_id=document.language_id,
             prefix_tokens=settings.prefix_tokens,
             suffix_tokens=settings.suffix_tokens,

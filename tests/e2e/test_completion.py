@@ -21,7 +21,9 @@ async def test_round_trip_sends_prefix_and_suffix(session, fake):
     [request] = fake.fim_requests()
     body = request["body"]
     assert body["prompt"].endswith("import os\n\ndef add(a, b):\n    ")
-    assert "Path: /work/project/app.py" in body["prompt"]
+    # Relative to the file's folder (no workspace, no repository): never the whole path.
+    assert "# Path: app.py\n" in body["prompt"]
+    assert "/work/project" not in body["prompt"]
     assert body["suffix"].startswith("\n\nprint(add(1, 2))")
     assert body["model"] == "deepseek-flash"  # auto: the fake lists no deepseek-chat
     assert body["stream"] is True

@@ -49,7 +49,7 @@ OTHER_URI = "file:///fuzz/other.rs"
 # typed-ahead cache never answers in place of the API.
 PIECES = ["a", "b", "x", " ", "\t", "(", ")", "\n", "\r", "\r\n", "é", "😀", "\ud800"]
 COMPLETION = "qq"
-HEADER = "# Path: /fuzz/doc.py\n# Language: python\n"
+HEADER = "# Path: doc.py\n# Language: python\n"
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 

@@ -79,7 +79,7 @@ async def test_the_context_setting_limits_or_turns_it_off(server_env, fake):
         await session.inline(APP)
     finally:
         await session.stop()
-    assert fake.fim_requests()[-1]["body"]["prompt"].startswith("# Path: /work/project/app.py")
+    assert fake.fim_requests()[-1]["body"]["prompt"].startswith("# Path: app.py\n")
 
 
 async def test_unopened_imports_are_read_from_disk_inside_the_workspace(server_env, fake, tmp_path):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from deepseek_fim.documents import DocumentStore
 from deepseek_fim.sources.imports import candidates, imports_of
 from deepseek_fim.sources.outline import outline
-from deepseek_fim.sources.prompt_builder import PromptBuilder
+from deepseek_fim.sources.prompt_builder import PromptBuilder, shown_outside
 from deepseek_fim.sources.ranking import Source, choose
 from deepseek_fim.tokens import estimate_line_tokens
 
@@ -445,3 +445,53 @@ def test_a_file_excluded_later_leaves_the_context(monkeypatch: pytest.MonkeyPatc
     private.add("/p/util.py")
     clock[0] += 7  # past any verdict's lifetime
     assert "def parse" not in builder.build(app, 2, 4).prompt
+
+
+@pytest.mark.parametrize(
+    ("path", "home", "shown"),
+    [
+        (
+            "/home/alice/.venv/lib/python3.12/site-packages/httpx/_client.py",
+            "/home/alice",
+            "site-packages/httpx/_client.py",
+        ),
+        ("/home/alice/notes.py", "/home/alice", "notes.py"),
+        (
+            "/usr/lib/python3.11/collections/__init__.py",
+            "/home/alice",
+            "python3.11/collections/__init__.py",
+        ),
+        ("/c:/Users/Alice/scratch/x.ts", "C:\\Users\\alice", "scratch/x.ts"),
+        ("Untitled-1", "/home/alice", "Untitled-1"),
+    ],
+)
+def test_a_file_outside_the_workspace_shows_no_home_and_no_whole_path(
+    path: str, home: str, shown: str
+) -> None:
+    assert shown_outside(path, home) == shown
+
+
+def test_the_header_shows_the_path_in_the_workspace_and_a_library_by_its_last_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    project = tmp_path / "home" / "work" / "project"
+    library = tmp_path / "home" / ".venv" / "lib" / "site-packages" / "geo" / "shapes.py"
+    store = DocumentStore()
+    builder = PromptBuilder(store, excluded=lambda path: False, roots=(str(project),))
+    app_uri = (project / "src" / "app.py").as_uri()
+    library_uri = library.as_uri()
+    open_all(
+        store,
+        builder,
+        {library_uri: "class Circle:\n    def area(self): pass\n", app_uri: "x = 1\n"},
+    )
+    for uri, header in [
+        (app_uri, "# Path: src/app.py\n"),
+        (library_uri, "# Path: site-packages/geo/shapes.py\n"),
+    ]:
+        document = store.get(uri)
+        assert document is not None
+        prompt = builder.build(document, 1, 0).prompt
+        assert header in prompt
+        assert str(tmp_path) not in prompt

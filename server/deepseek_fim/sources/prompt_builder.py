@@ -35,6 +35,8 @@ MAX_OTHER_BUFFERS = 20
 EXCLUDED_RECHECK_S = 3.0
 # How far up from the importing file a module path is looked for on disk.
 MAX_DISK_ANCESTORS = 8
+# A file outside the workspace shows this many trailing parts of its path in the prompt.
+OUTSIDE_PATH_PARTS = 3
 _JS_FAMILY = frozenset(
     ("javascript", "javascriptreact", "typescript", "typescriptreact", "vue", "svelte")
 )
@@ -167,12 +169,13 @@ class PromptBuilder:
         short window under the context if the context is cached already, else under nothing.
         """
         path = uri_path(document.uri)
+        shown = self.shown_path(path)
         chosen = self.context_for(document, context_tokens)
         ctx = context.build_context(
             document.lines,
             line,
             col,
-            path=path,
+            path=shown,
             language_id=document.language_id,
             prefix_tokens=prefix_tokens,
             suffix_tokens=suffix_tokens,
@@ -191,7 +194,7 @@ class PromptBuilder:
                     document.lines,
                     line,
                     col,
-                    path=path,
+                    path=shown,
                     language_id=document.language_id,
                     prefix_tokens=min(prefix_tokens, LEAN_PREFIX_TOKENS),
                     suffix_tokens=suffix_tokens,
@@ -317,15 +320,25 @@ class PromptBuilder:
         if self.index.store_from_disk(results):
             self._chosen.clear()
 
+    def shown_path(self, path: str) -> str:
+        """The path of a document as its prompt's header shows it (see `_shown_path`)."""
+        return self._shown_path(path)(path)
+
     def _shown_path(self, importer: str) -> Callable[[str], str]:
-        """Paths as the prompt shows them: relative to the workspace (fewer tokens)."""
+        """Paths as the prompt shows them: relative to the workspace (fewer tokens), never whole.
+
+        A file outside the workspace (a library's source, a scratch file) shows the last parts
+        of its path below the home directory: the model learns the package, DeepSeek never
+        learns the user's name or the layout of their disk.
+        """
         roots = self.roots or (self._repository_root(posixpath.dirname(importer)),)
+        home = os.path.expanduser("~")
 
         def shown(path: str) -> str:
             for root in roots:
                 if _inside(path, (root,)) and path != root:
                     return posixpath.relpath(path, root)
-            return path
+            return shown_outside(path, home)
 
         return shown
 
@@ -349,6 +362,24 @@ class PromptBuilder:
                 break
             directory = parent
         return found
+
+
+def shown_outside(path: str, home: str) -> str:
+    """The last `OUTSIDE_PATH_PARTS` parts of ``path`` below ``home``.
+
+    Either separator, and any case of a Windows drive and user folder: e.g.
+    ``site-packages/httpx/_client.py``.
+    """
+    parts = _path_parts(path)
+    home_parts = _path_parts(home)
+    folded = [part.lower() for part in parts[: len(home_parts)]]
+    if home_parts and folded == [part.lower() for part in home_parts]:
+        parts = parts[len(home_parts) :]
+    return "/".join(parts[-OUTSIDE_PATH_PARTS:])
+
+
+def _path_parts(path: str) -> list[str]:
+    return [part for part in path.replace("\\", "/").split("/") if part]
 
 
 def _inside(path: str, roots: Sequence[str]) -> bool:

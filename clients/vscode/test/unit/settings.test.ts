@@ -25,7 +25,7 @@ test('defaults map to the server settings without empty strings, client-only key
     exclude: ['.env*', '*.pem', '*.key', 'id_rsa*', '*secret*', '*credential*'],
     model: 'auto',
     debounceMs: 250,
-    prefixTokens: 768,
+    prefixTokens: 512,
     suffixTokens: 256,
     contextTokens: 800,
     contextFromDisk: true,

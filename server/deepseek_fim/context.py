@@ -30,8 +30,9 @@ Mode = modes.Mode
 
 # Window budgets (the settings prefixTokens / suffixTokens): the prefix holds about 50 lines of
 # typical code (the enclosing function and what is above it); the suffix about 25. The prefix is
-# paid on every request (a miss at each new place, a hit after): 768 showed 3 points more of the
-# names a line needs (bench/bench_window_names.py) for a sixth more of the bill on long files.
+# paid on every request (a miss at each new place, a hit after): 768 on a 32-line grid showed 2.1
+# points more of the names a line needs (bench/bench_window_names.py) for 11-15% more of the bill
+# on method bodies of long classes (bench/bench_editor_pauses.py --region-set methods).
 DEFAULT_PREFIX_TOKENS = 512
 DEFAULT_SUFFIX_TOKENS = 256
 # A fresh window's start is rounded up to a multiple of this many lines (a third of a window of

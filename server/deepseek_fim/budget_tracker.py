@@ -411,7 +411,7 @@ class BudgetTracker:
             pending.update(outcome=Outcome.ACCEPTED, accepted_chars=accepted_chars)
             return
         if not self._ledger.set_outcome_by_request(completion_id, Outcome.ACCEPTED, accepted_chars):
-            logger.warning("accept for an unknown completion %s", completion_id)
+            logger.warning("accept for an unknown completion %r", completion_id)  # one line
         self._after_record()
 
     def shown(self, completion_id: str) -> None:

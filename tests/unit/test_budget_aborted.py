@@ -217,3 +217,12 @@ async def test_send_progress_marks_a_request_whose_body_reached_the_api() -> Non
             assert (await client.complete(REQ)).text == "return a + b"
         finally:
             await client.aclose()
+
+
+def test_an_accept_for_an_unknown_id_logs_one_line_whatever_the_id(
+    tracker: BudgetTracker, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The id comes from the client: a line break in it must not forge a second log line.
+    tracker.accepted("abc\n2026-12-07 WARNING forged", None)
+    [record] = [r for r in caplog.records if "unknown completion" in r.getMessage()]
+    assert "\n" not in record.getMessage()

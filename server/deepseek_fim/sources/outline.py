@@ -59,7 +59,7 @@ def outline(lines: Sequence[str], language_id: str) -> tuple[Definition, ...]:
     try:
         return tuple(reader(lines[:MAX_OUTLINE_LINES]))
     except Exception:  # a reader's bug must not cost the user their completions
-        logger.warning("Outline failed for a %s document", language_id, exc_info=True)
+        logger.warning("Outline failed for a %r document", language_id, exc_info=True)
         return ()
 
 

@@ -495,3 +495,8 @@ def test_the_header_shows_the_path_in_the_workspace_and_a_library_by_its_last_pa
         prompt = builder.build(document, 1, 0).prompt
         assert header in prompt
         assert str(tmp_path) not in prompt
+    # A workspace opened at the disk's root would make every path whole: it is not a root here.
+    builder.configure(excluded=lambda path: False, read_disk=False, roots=("/",))
+    app = store.get(app_uri)
+    assert app is not None
+    assert "# Path: project/src/app.py\n" in builder.build(app, 1, 0).prompt

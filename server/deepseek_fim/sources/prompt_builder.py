@@ -336,6 +336,8 @@ class PromptBuilder:
 
         def shown(path: str) -> str:
             for root in roots:
+                if _whole_disk(root):
+                    continue  # relative to `/` is the whole path
                 if _inside(path, (root,)) and path != root:
                     return posixpath.relpath(path, root)
             return shown_outside(path, home)
@@ -376,6 +378,12 @@ def shown_outside(path: str, home: str) -> str:
     if home_parts and folded == [part.lower() for part in home_parts]:
         parts = parts[len(home_parts) :]
     return "/".join(parts[-OUTSIDE_PATH_PARTS:])
+
+
+def _whole_disk(root: str) -> bool:
+    """A root that holds the whole disk: ``/``, or a Windows drive (``/c:``)."""
+    parts = _path_parts(root)
+    return not parts or (len(parts) == 1 and parts[0].endswith(":"))
 
 
 def _path_parts(path: str) -> list[str]:

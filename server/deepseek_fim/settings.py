@@ -79,7 +79,7 @@ class Settings:
     debounce_ms: int = 250
     # What the editor waits after a key before it asks (VS Code: 50 ms), off the server's wait.
     editor_delay_ms: int = 0
-    prefix_tokens: int = 512  # context.DEFAULT_PREFIX_TOKENS
+    prefix_tokens: int = 512  # = context.DEFAULT_PREFIX_TOKENS (a unit test holds them equal)
     suffix_tokens: int = 256
     # Definitions from other files at the prompt's head (bench/bench_cross_file.py: 800 finds
     # most of what a line needs; the block is a cache hit while those files do not change).

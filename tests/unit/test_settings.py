@@ -131,3 +131,14 @@ def test_editor_delay_is_read_and_checked():
     assert Settings().editor_delay_ms == 0  # Neovim's plugin asks at once
     settings, problems = merge(Settings(), {"editorDelayMs": 5000})
     assert settings.editor_delay_ms == 0 and len(problems) == 1
+
+
+def test_the_window_and_pacing_defaults_are_the_settings_defaults():
+    # Three modules name these budgets; the settings own them.
+    from deepseek_fim.budget.pace import PaceBase
+    from deepseek_fim.context import DEFAULT_PREFIX_TOKENS, DEFAULT_SUFFIX_TOKENS
+
+    settings = Settings()
+    window = (settings.prefix_tokens, settings.suffix_tokens)
+    assert window == (DEFAULT_PREFIX_TOKENS, DEFAULT_SUFFIX_TOKENS)
+    assert PaceBase() == PaceBase.from_settings(settings)

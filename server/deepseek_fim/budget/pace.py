@@ -51,10 +51,11 @@ CONTEXT_FLOOR = 0.25
 class PaceBase:
     """The settings pacing scales: the debounce and the window budgets, as the user set them."""
 
-    debounce_ms: int = 250
-    prefix_tokens: int = 512
-    suffix_tokens: int = 256
-    context_tokens: int = 800
+    # The settings' own defaults (one place to change them).
+    debounce_ms: int = Settings.debounce_ms
+    prefix_tokens: int = Settings.prefix_tokens
+    suffix_tokens: int = Settings.suffix_tokens
+    context_tokens: int = Settings.context_tokens
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PaceBase:

@@ -7,7 +7,7 @@ the project's context (definitions from other files, chosen by sources/; it chan
 those files' definitions or this file's imports do), the path header, then the prefix window,
 which starts on a line taken from a grid so that consecutive keystrokes in the same region
 share everything up to the cursor line. The suffix comes after the prompt and never hits: it
-is pure cache-miss cost, so it stops where the cursor's top-level block ends. Only the lines
+is pure cache-miss cost, so it stops where the cursor's block ends. Only the lines
 inside the two windows are read.
 """
 
@@ -65,6 +65,9 @@ class FimContext:
     context_tokens: int = 0
     # Keys of the prompt beginnings DeepSeek may cache from this request (sources/warmth.py).
     cache_heads: tuple[Hashable, ...] = ()
+    # The text after the cursor that post-processing compares an answer with: the suffix, and
+    # past the end of the cursor's block the lines the suffix leaves out (never sent).
+    after: str = ""
 
 
 def completion_mode(line_prefix: str, line_suffix: str, language_id: str = "") -> Mode:
@@ -140,15 +143,19 @@ def _prefix_window(
     return start, kept, used + sum(costs[:count])
 
 
-def _in_indented_block(lines: Sequence[str], line: int) -> bool:
-    """True when the cursor line, or the code line above a blank one, is indented."""
+def _block_column(lines: Sequence[str], line: int) -> int:
+    """The column of the block the cursor line belongs to (0 at top level).
+
+    The cursor line's indentation, even typed on an otherwise blank line; on a blank line
+    without any, the indentation of the code above it.
+    """
     for index in range(line, max(-1, line - _BLOCK_LOOKBACK_LINES), -1):
         text = lines[index]
         if index == line and syntax.indent_of(text):
-            return True  # typed indentation counts, even on an otherwise blank line
+            return syntax.width(syntax.indent_of(text))
         if text.strip():
-            return bool(syntax.indent_of(text))
-    return False
+            return syntax.width(syntax.indent_of(text))
+    return 0
 
 
 # Lines with code after the cursor line that the suffix keeps, by where the cursor is: it
@@ -170,21 +177,25 @@ def _suffix_lines(lines: Sequence[str], line: int, line_suffix: str) -> int:
 
 def _suffix_window(
     lines: Sequence[str], line: int, line_suffix: str, budget: float
-) -> tuple[str, float]:
+) -> tuple[str, float, str]:
     """Suffix window: the rest of the cursor line and the first lines after it, under the budget.
 
     It keeps the first few lines with code after the cursor line (`_suffix_lines`), and inside
-    an indented block it ends with the first unindented line after the cursor (the block's
-    closing ``}``/``end``, or the next top-level ``def``): the suffix is never cached, and code
-    further on seldom shapes the completion.
+    an indented block it ends with the first line indented less than the cursor's block (its
+    closing ``}``/``end``, an ``else:``, the next method's ``def``): the suffix is never cached,
+    and past the end of the cursor's block code seldom shapes the completion; that line alone
+    says where the block ends. Returns the suffix, its tokens, and the text after the cursor
+    that post-processing compares an answer with (`FimContext.after`): the same lines on to
+    the end of the cursor's top-level block, which cost nothing since they are not sent.
     """
     parts = [line_suffix]
     used = estimate_tokens_float(line_suffix)
     if used > budget:
         cut = line_suffix[: int(budget * _CHARS_PER_TOKEN_FLOOR)]
-        return cut, estimate_tokens_float(cut)
-    scoped = line + 1 < len(lines) and _in_indented_block(lines, line)
+        return cut, estimate_tokens_float(cut), cut
+    column = _block_column(lines, line) if line + 1 < len(lines) else 0
     wanted = _suffix_lines(lines, line, line_suffix)
+    sent: tuple[int, float] | None = None  # (parts, tokens) when the cursor's block ended
     index = line + 1
     count = len(lines)
     while index < count and wanted > 0:
@@ -195,11 +206,16 @@ def _suffix_window(
         parts.append(text)
         used += cost
         index += 1
-        if text.strip():
-            wanted -= 1
-        if scoped and text.strip() and not syntax.indent_of(text):
+        if not text.strip():
+            continue
+        wanted -= 1
+        width = syntax.width(syntax.indent_of(text))
+        if sent is None and width < column:
+            sent = (len(parts), used)
+        if column and not width:
             break
-    return "\n".join(parts), used
+    suffix_parts, suffix_tokens = sent or (len(parts), used)
+    return "\n".join(parts[:suffix_parts]), suffix_tokens, "\n".join(parts)
 
 
 def build_context(
@@ -247,13 +263,14 @@ def build_context(
         estimate_line_tokens(text) for text in head[len(context_lines) :]
     )
     prompt = "\n".join(head) + "\n" + body
-    suffix, suffix_tokens_used = _suffix_window(
+    suffix, suffix_tokens_used, after = _suffix_window(
         lines, line, line_suffix, float(max(0, suffix_tokens))
     )
     tokens = head_tokens + body_tokens + suffix_tokens_used
     return FimContext(
         prompt=prompt,
         suffix=suffix,
+        after=after,
         mode=completion_mode(line_prefix, line_suffix, language_id),
         line_prefix=line_prefix,
         line_suffix=line_suffix,

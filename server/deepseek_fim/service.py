@@ -427,7 +427,7 @@ class CompletionService:
         if shaped is None:
             return None
         answer = Answer(
-            Anchor.at(document.lines, line, col, ctx.suffix.count("\n")),
+            Anchor.at(document.lines, line, col, ctx.after.count("\n")),
             shaped.text,
             shaped.replace,
             source.completion_id,
@@ -504,8 +504,11 @@ class CompletionService:
         self, document: Document, prepared: Prepared, spent: float, pace: Pace, *, prefetch: bool
     ) -> PendingFetch:
         """Start the request for a prepared prompt as the document's request in flight."""
-        # The answer depends on the text after the cursor as far as the suffix window reaches.
-        anchor = Anchor.at(document.lines, prepared.line, prepared.col, prepared.suffix.count("\n"))
+        # The answer depends on the text after the cursor as far as the suffix window reaches,
+        # and its shape on the lines post-processing compares it with (`FimContext.after`).
+        anchor = Anchor.at(
+            document.lines, prepared.line, prepared.col, prepared.ctx.after.count("\n")
+        )
         ctx = asked_mode(prepared.ctx)
         if ctx is not prepared.ctx:
             prepared = replace(prepared, ctx=ctx)

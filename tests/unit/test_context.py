@@ -303,6 +303,42 @@ def test_suffix_ends_with_the_first_unindented_line_inside_a_block() -> None:
     assert ctx_at(js, 2, 2).suffix == "\n  return b;\n}"
 
 
+METHODS = [
+    "class Shelf:",
+    "    def add(self, book):",
+    "        if book in self.books:",
+    "            return False",
+    "        ",
+    "",
+    "    def remove(self, book):",
+    "        self.books.remove(book)",
+    "        self.count -= 1",
+    "",
+    "    def clear(self):",
+    "        self.books = []",
+]
+
+
+def test_suffix_ends_with_the_line_that_ends_the_cursors_block() -> None:
+    # The end of a method body: the next method's `def` says where the body ends; its own
+    # body is not sent (every suffix token is a cache miss)...
+    ctx = ctx_at(METHODS, 4, 8)
+    assert ctx.suffix == "\n\n    def remove(self, book):"
+    # ...but post-processing still compares an answer with it, to the usual line count.
+    assert ctx.after == "\n".join(["", *METHODS[5:]])
+    # Inside an `if` body: the line back at the `if`'s column ends the suffix.
+    branch = [*METHODS[:4], "            ", "        else:", "            return True"]
+    assert ctx_at(branch, 4, 12).suffix == "\n        else:"
+    # Deeper lines and lines at the block's own column go on being sent.
+    assert ctx_at(METHODS, 2, len(METHODS[2])).suffix == "\n".join(
+        ["", *METHODS[3:5], "", METHODS[6]]
+    )
+    # Braces: the closing brace of the inner block ends it.
+    js = ["function f(a) {", "  if (a) {", "    ", "  }", "  return b;", "}"]
+    assert ctx_at(js, 2, 4).suffix == "\n  }"
+    assert ctx_at(js, 2, 4).after == "\n  }\n  return b;\n}"
+
+
 def test_suffix_at_top_level_keeps_the_first_lines_after_the_cursor() -> None:
     # A blank line at top level: the next six lines with code, under the budget.
     ctx = ctx_at(FUNCTIONS, 2, 0)

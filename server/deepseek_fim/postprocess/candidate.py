@@ -43,7 +43,7 @@ def lines_before(ctx: FimContext, count: int) -> list[str]:
 def lines_after(ctx: FimContext, count: int) -> list[str]:
     """Up to ``count`` non-blank lines after the cursor line, nearest first."""
     found: list[str] = []
-    for line in ctx.suffix.split("\n")[1:]:
+    for line in ctx.after.split("\n")[1:]:
         if line.strip():
             found.append(line.rstrip())
             if len(found) == count:

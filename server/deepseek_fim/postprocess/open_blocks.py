@@ -71,7 +71,7 @@ def closer_needed(ctx: FimContext, text: str) -> bool:
     if not closers or not all(syntax.is_closer_line(line) for line in closers):
         return False
     before = document_lines_before(ctx)
-    after = ctx.suffix.split("\n")
+    after = ctx.after.split("\n")
     if all(_END_WORD.match(line) for line in closers):
         if ctx.language_id not in END_LANGUAGES:
             return False

@@ -26,7 +26,7 @@ def remove_code_fence(candidate: Candidate, ctx: FimContext) -> Candidate | None
     (any number of backticks or tildes, any info string), says what it is first (``Here is the
     code:``), glues the closing fence to its last line, or closes a fence it never opened.
     """
-    if ctx.language_id in _FENCED_LANGUAGES or "```" in ctx.prompt or "```" in ctx.suffix:
+    if ctx.language_id in _FENCED_LANGUAGES or "```" in ctx.prompt or "```" in ctx.after:
         return candidate
     lines = candidate.text.split("\n")
     content = [i for i, line in enumerate(lines) if line.strip()]

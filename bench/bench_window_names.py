@@ -14,6 +14,12 @@ suffix, built by the server's own `context.build_context` at each window size (t
 the context from other files left out: this measures the window alone). Printed per language and
 size: the share of needed names seen, and the window's mean tokens (the server's estimate).
 
+A second table weighs the suffix the same way at the default window: the names seen with the
+suffix as sent (it ends with the line that ends the cursor's block), and with the text after the
+cursor that the suffix held before 2026-12-08 (to the end of the cursor's top-level block, which
+post-processing still compares answers with: `FimContext.after`), with the mean tokens of each
+(every suffix token is a cache miss).
+
 `--grid-lines` sets the step of a fresh window's start (the server's default: 16 lines, 32
 before the default window went from 768 to 512 tokens): a coarser step gives a shorter window.
 
@@ -103,6 +109,40 @@ def seen_share(case: Case, prefix_tokens: int, grid_lines: int) -> tuple[int, fl
     return len(case.needed & visible), estimate_tokens(window)
 
 
+def suffix_seen(case: Case) -> tuple[int, int, float, float]:
+    """Needed names seen with the suffix as sent and with the longer one, and their tokens."""
+    ctx = build_context(case.lines, case.line, case.col, path="file", language_id=case.language)
+    window = set(_WORD.findall(ctx.prompt.split("\n", ctx.header_lines)[-1]))
+    sent = window | set(_WORD.findall(ctx.suffix))
+    longer = window | set(_WORD.findall(ctx.after))
+    return (
+        len(case.needed & sent),
+        len(case.needed & longer),
+        estimate_tokens(ctx.suffix),
+        estimate_tokens(ctx.after),
+    )
+
+
+def print_suffix_table(found_by_language: dict[str, list[Case]]) -> None:
+    """Names seen and mean tokens with the suffix as sent and as it was (see the docstring)."""
+    print(
+        "\nneeded names seen at the default window, with the suffix as sent | with the suffix"
+        " before 2026-12-08 (to the top-level block's end); mean suffix tokens in brackets"
+    )
+    print("language | names | sent | before")
+    rows = [(language, found) for language, found in found_by_language.items() if found]
+    rows.append(("all", [case for _, found in rows for case in found]))
+    for language, found in rows:
+        results = [suffix_seen(case) for case in found]
+        names = sum(len(case.needed) for case in found)
+        cells = [
+            f"{100 * sum(r[which] for r in results) / names:.1f}%"
+            f" ({statistics.mean(r[which + 2] for r in results):.0f})"
+            for which in (0, 1)
+        ]
+        print(" | ".join([language, str(names), *cells]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=60)
@@ -122,8 +162,9 @@ def main() -> None:
     totals = {size: 0 for size in sizes}
     windows: dict[int, list[float]] = {size: [] for size in sizes}
     all_names = 0
+    found_by_language: dict[str, list[Case]] = {}
     for language in LANGUAGES:
-        found = cases(language, args.files, args.per_file, rng)
+        found = found_by_language[language] = cases(language, args.files, args.per_file, rng)
         if not found:
             print(f"{language} | 0 | 0 | (no files here)")
             continue
@@ -144,6 +185,7 @@ def main() -> None:
             for size in sizes
         ]
         print(" | ".join(["all", "", str(all_names), *cells]))
+        print_suffix_table(found_by_language)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 // Entry point: wires the modules together and nothing else.
 import * as vscode from 'vscode';
+import { BlankLineTrigger } from './blankLineTrigger';
 import { ServerController } from './client';
 import { registerCommands } from './commands';
 import { SECTION } from './protocol';
@@ -23,6 +24,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     statusBar,
     usage,
     controller,
+    new BlankLineTrigger(),
     ...registerCommands({ server: controller, keys, usage, output }),
     keys.onDidChange(() => void controller.restart()),
     controller.onDidReceiveBudget(() => {

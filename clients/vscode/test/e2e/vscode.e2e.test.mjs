@@ -128,6 +128,7 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     writeFileSync(join(sandbox.workspace, 'main.py'), 'def add(a, b):');
     // Here, not in its scenario: quick open does not list a file created after the workbench loaded.
     writeFileSync(join(sandbox.workspace, 'cancel.py'), 'def mul(a, b):\n    ');
+    writeFileSync(join(sandbox.workspace, 'rest.py'), 'def sub(a, b):\n    \n');
     writeFileSync(join(sandbox.workspace, 'log.js'), 'function main(a, b) {\n  console.log\n}\n');
     for (const block of Object.values(BLOCKS)) {
       writeFileSync(join(sandbox.workspace, block.file), block.before);
@@ -317,6 +318,33 @@ describe('DeepSeek FIM in VS Code (code-server)', { timeout: 300000 }, () => {
     await frame.locator('#chart-daily').scrollIntoViewIfNeeded();
     await shot('06b-usage-chart');
     await page.keyboard.press('Control+W');
+  });
+
+  it('a cursor put on a blank line shows ghost text with no key typed; a line with code sends nothing', async () => {
+    await openFile('rest.py');
+    await page.keyboard.press('Control+Home');
+    const before = (await fake.fimRequests()).length;
+    await sleep(1200);
+    assert.equal((await fake.fimRequests()).length, before, 'resting on a line with code sends nothing');
+    // Down to the blank body line, then End (past its indentation): moves, no edit.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    const ghost = page.locator('.ghost-text-decoration, .ghost-text').first();
+    await ghost.waitFor({ state: 'visible', timeout: 20000 });
+    const shown = (await page.locator('.ghost-text-decoration, .ghost-text').allInnerTexts()).join('').replace(/\u00a0/g, ' ');
+    assert.equal(shown.trim(), COMPLETION);
+    assert.equal((await fake.fimRequests()).length, before + 1, 'one request for the place the cursor rested at');
+    await shot('04b-ghost-at-rest');
+    // Judged by the file: Tab, then save.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Control+S');
+    const expected = `def sub(a, b):\n    ${COMPLETION}\n`;
+    let saved = '';
+    await waitFor('rest.py to be saved with the completion', () => {
+      saved = readFileSync(join(sandbox.workspace, 'rest.py'), 'utf8');
+      return saved === expected;
+    }, { timeoutMs: 5000 }).catch(() => undefined);
+    assert.equal(saved, expected);
   });
 
   it('after a 402 the status bar says exhausted and no further FIM request reaches the fake', async () => {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from deepseek_fim import headers
+from deepseek_fim import headers, syntax
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,14 @@ _CLOSERS = ")]}"
 # The last character of a line that reads as a finished statement or item.
 _FINISHED = frozenset(";,)]}\"'`")
 _ENTRY_LANGUAGES = ("yaml", "toml", "ini", "properties")
+# Languages where ``'`` is not always a string's quote: Rust lifetimes, ML type variables and
+# primed names, Lisp's quoted forms, Visual Basic's comments.
+_APOSTROPHE_LANGUAGES = frozenset(
+    (
+        "rust", "ocaml", "fsharp", "haskell", "elm", "purescript", "sml", "clojure", "scheme",
+        "racket", "lisp", "commonlisp", "emacs-lisp", "elisp", "fennel", "vb", "vba", "coq",
+    )
+)  # fmt: skip
 
 
 def completion_mode(line_prefix: str, line_suffix: str, language_id: str = "") -> Mode:
@@ -33,7 +41,8 @@ def completion_mode(line_prefix: str, line_suffix: str, language_id: str = "") -
     ``=>``, ``then``, ``do``, a CSS selector, an ML ``with``/``->``/``=``) with only closers
     after it, or where the line starts a construct with a body (a signature: ``def``, ``fun``,
     ``public Person(int a``, an object method's name; ``if``, ``for``...); ``next`` at the end
-    of a finished line (the answer may be the line after it); ``line`` elsewhere.
+    of a finished line (the answer may be the line after it); ``line`` elsewhere, and inside a
+    one-line string (its ``(`` or ``:`` is text).
     """
     after = line_suffix.strip()
     before = line_prefix.rstrip()
@@ -41,6 +50,8 @@ def completion_mode(line_prefix: str, line_suffix: str, language_id: str = "") -
         return "block"
     if not all(ch in _CLOSERS for ch in after if not ch.isspace()):
         return "line"
+    if _in_one_line_string(before, language_id):
+        return "line"  # `write('(`: the bracket is text; the answer ends the string and line
     if headers.opens_block(before, language_id):
         return "block"
     if after:
@@ -52,6 +63,12 @@ def completion_mode(line_prefix: str, line_suffix: str, language_id: str = "") -
     if before[-1] in _FINISHED or _finished_entry(before, language_id):
         return "next"
     return "line"
+
+
+def _in_one_line_string(before: str, language_id: str) -> bool:
+    """True when the text before the cursor ends inside a ``'`` or ``"`` string of its line."""
+    quotes = '"`' if language_id.lower() in _APOSTROPHE_LANGUAGES else "\"'`"
+    return syntax.open_quote(syntax.strip_line_comment(before), quotes) in ("'", '"')
 
 
 def _finished_entry(line: str, language_id: str) -> bool:

@@ -108,6 +108,32 @@ def strip_line_comment(line: str) -> str:
     return line
 
 
+def open_quote(line: str, quotes: str = _QUOTES) -> str:
+    """The quote a string is still open with at the end of ``line``, or '' if none.
+
+    ``"``, ``'``, a backtick, or a triple quote (``\"\"\"``, ``\'\'\'``); only ``quotes`` open
+    a string (``'`` is a lifetime in Rust, a type variable in OCaml).
+    """
+    quote = ""
+    index = 0
+    while index < len(line):
+        ch = line[index]
+        if quote:
+            if ch == "\\":
+                index += 2
+                continue
+            if line.startswith(quote, index):
+                index += len(quote)
+                quote = ""
+                continue
+        elif ch in quotes:
+            quote = ch * 3 if line.startswith(ch * 3, index) else ch
+            index += len(quote)
+            continue
+        index += 1
+    return quote
+
+
 def bracket_debt(text: str) -> int:
     """Unmatched brackets and unclosed quotes in ``text`` (quoted brackets are skipped)."""
     stack: list[str] = []

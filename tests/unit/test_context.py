@@ -408,6 +408,28 @@ def test_mode_rule(before: str, after: str, mode: str) -> None:
 @pytest.mark.parametrize(
     ("language", "line", "mode"),
     [
+        # Inside a one-line string an opener is text: the rest of the string and the line.
+        ("python", "        stream.write(cls.__name__ + '(", "line"),
+        ("python", 'print("usage: (', "line"),
+        ("javascript", "log('items: {", "line"),
+        ("python", "print('a:') and f(", "block"),
+        ("python", "print('it\\'s (", "line"),
+        # A triple quote or a template literal may span lines: left to the other rules.
+        ("python", 'query = """(', "block"),
+        ("python", "if ready:  # don't wait", "block"),
+        # Where `'` is not a quote: a Rust lifetime, an OCaml type variable.
+        ("rust", "fn longest<'a>(", "block"),
+        ("rust", "impl<'a> Parser<'a> {", "block"),
+        ("ocaml", "let f (x : 'a) =", "block"),
+    ],
+)
+def test_mode_inside_a_string(language: str, line: str, mode: str) -> None:
+    assert completion_mode(line, "", language) == mode
+
+
+@pytest.mark.parametrize(
+    ("language", "line", "mode"),
+    [
         ("yaml", "  host: localhost", "next"),
         ("yaml", "server:", "block"),
         ("toml", 'name = "demo"', "next"),

@@ -4,13 +4,18 @@ import * as vscode from 'vscode';
 import { SECTION } from './protocol';
 import { asksAtRest, REST_MS } from './restTrigger';
 
-/** Whether the extension completes in this document at all (other inline providers are not asked). */
+/**
+ * Whether suggestions are wanted in this document at all: the extension on for its language
+ * (else only other inline providers would be asked), and VS Code's inline suggestions on.
+ */
 function enabledFor(document: vscode.TextDocument): boolean {
   const config = vscode.workspace.getConfiguration(SECTION, document);
   const disabled = config.get<unknown>('disabledLanguages');
+  const editor = vscode.workspace.getConfiguration('editor', document);
   return (
     config.get<unknown>('enabled') !== false &&
-    !(Array.isArray(disabled) && disabled.includes(document.languageId))
+    !(Array.isArray(disabled) && disabled.includes(document.languageId)) &&
+    editor.get<unknown>('inlineSuggest.enabled') !== false
   );
 }
 

@@ -13,7 +13,10 @@ export const EDIT_MS = 100;
 
 /** What the decision reads of the editor when the cursor moved. */
 export interface CursorMove {
-  /** deepseekFim.enabled, and the document's language not in deepseekFim.disabledLanguages. */
+  /**
+   * deepseekFim.enabled, the document's language not in deepseekFim.disabledLanguages, and
+   * editor.inlineSuggest.enabled.
+   */
   enabled: boolean;
   /** One cursor and no selected text. */
   singleCursor: boolean;

@@ -50,7 +50,12 @@ class Definition:
     @property
     def public(self) -> bool:
         """False for what other files cannot use: private names (``_x``, ``#x``), unexported."""
-        return self.exported and not self.name.startswith(("_", "#"))
+        return self.exported and public_name(self.name)
+
+
+def public_name(name: str) -> bool:
+    """False for a name its language keeps private by convention (``_x``, ``#x``)."""
+    return not name.startswith(("_", "#"))
 
 
 def outline(lines: Sequence[str], language_id: str) -> tuple[Definition, ...]:

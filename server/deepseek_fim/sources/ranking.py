@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from deepseek_fim.languages import comment_line
-from deepseek_fim.sources.outline import Definition
+from deepseek_fim.sources.outline import Definition, public_name
 from deepseek_fim.tokens import estimate_line_tokens
 
 logger = logging.getLogger(__name__)
@@ -82,10 +82,6 @@ def heading(path: str, language_id: str) -> str:
     return comment_line(language_id, f"Definitions in {path}:")
 
 
-def _public_name(name: str) -> bool:
-    return not name.startswith(("_", "#"))
-
-
 def _tier(source: Source, definition: Definition, used: frozenset[str]) -> int | None:
     name, parent = definition.name, definition.parent
     wanted = definition.public or name == "__init__"
@@ -98,7 +94,7 @@ def _tier(source: Source, definition: Definition, used: frozenset[str]) -> int |
             return 1 if name in used else 3
         return 2 if name in used else 5
     asked_for = source.imported and parent in source.names
-    if not wanted or not (asked_for or _public_name(parent)):
+    if not wanted or not (asked_for or public_name(parent)):
         return None  # a private class's members (even its __init__) are not for other files
     if source.imported:
         return 1 if asked_for else 2 if name in used or parent in used else 4

@@ -46,7 +46,7 @@ export class BlankLineTrigger implements vscode.Disposable {
     }
     const position = selection.active;
     const move = {
-      enabled: enabledFor(editor.document),
+      enabled: () => enabledFor(editor.document),
       singleCursor: event.selections.length === 1 && selection.isEmpty,
       lineText: editor.document.lineAt(position.line).text,
       sinceEditMs: Date.now() - (this.edited.get(editor.document) ?? -Infinity),

@@ -15,9 +15,10 @@ export const EDIT_MS = 100;
 export interface CursorMove {
   /**
    * deepseekFim.enabled, the document's language not in deepseekFim.disabledLanguages, and
-   * editor.inlineSuggest.enabled.
+   * editor.inlineSuggest.enabled. Asked last, only for a move the rest allows: every key
+   * moves the cursor, and reading the configuration at each would be wasted.
    */
-  enabled: boolean;
+  enabled: () => boolean;
   /** One cursor and no selected text. */
   singleCursor: boolean;
   /** The text of the cursor's line. */
@@ -28,5 +29,5 @@ export interface CursorMove {
 
 /** Whether a cursor move may ask for a suggestion once it has rested `REST_MS`. */
 export function asksAtRest(move: CursorMove): boolean {
-  return move.enabled && move.singleCursor && move.lineText.trim() === '' && move.sinceEditMs >= EDIT_MS;
+  return move.singleCursor && move.lineText.trim() === '' && move.sinceEditMs >= EDIT_MS && move.enabled();
 }
